@@ -1,0 +1,88 @@
+"""aifootprint: the environmental footprint of AI work (energy, GHG, water, metals, primary energy).
+
+Importing the package loads nothing but this module; every name below is imported on first use and the
+shipped data is read on the first estimate.
+
+    import aifootprint as af
+    imp = af.estimate("openai/gpt-4o-mini", output_tokens=400)
+    print(imp.gwp, imp.explain())
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api import (
+        catalog,
+        compare,
+        configure,
+        estimate,
+        make_estimator,
+        models,
+        register_datacenter,
+        register_model,
+        register_zone,
+        zones,
+    )
+    from .batch import estimate_many
+    from .errors import (
+        AifootprintError,
+        ConfigError,
+        InputError,
+        UnknownHardwareError,
+        UnknownModelError,
+        UnknownProviderError,
+        UnknownZoneError,
+    )
+    from .estimator import reset
+    from .interval import Interval
+    from .records import Factor, Impacts, ImpactSet, Model, Quantity
+    from .settings import Settings
+
+_LAZY: dict[str, str] = {
+    "estimate": "api",
+    "compare": "api",
+    "catalog": "api",
+    "models": "api",
+    "zones": "api",
+    "register_model": "api",
+    "register_datacenter": "api",
+    "register_zone": "api",
+    "configure": "api",
+    "make_estimator": "api",
+    "estimate_many": "batch",
+    "reset": "estimator",
+    "Interval": "interval",
+    "Model": "records",
+    "Impacts": "records",
+    "ImpactSet": "records",
+    "Quantity": "records",
+    "Factor": "records",
+    "Settings": "settings",
+    "AifootprintError": "errors",
+    "ConfigError": "errors",
+    "InputError": "errors",
+    "UnknownModelError": "errors",
+    "UnknownZoneError": "errors",
+    "UnknownHardwareError": "errors",
+    "UnknownProviderError": "errors",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aifootprint' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

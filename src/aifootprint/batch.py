@@ -1,0 +1,248 @@
+"""Vectorised estimation over tables: pandas / polars DataFrames, Arrow tables, or dicts of arrays.
+
+Rows are grouped by (model, zone); each group's plan is compiled once by the scalar machinery, then the
+plan's corner coefficients are gathered per row and evaluated with the very function the scalar path uses
+(:func:`aifootprint.engine.plan.evaluate`), so every row equals ``estimate()`` for the same inputs.
+Requires NumPy (``pip install 'aifootprint[batch]'``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .engine.plan import COEFFICIENTS, evaluate, latency_s
+from .errors import InputError
+from .estimator import Estimator, default_estimator
+from .interval import RangeLike
+
+INPUT_COLUMNS = ("model", "output_tokens", "input_tokens", "latency_s", "zone", "requests")
+OUTPUT_COLUMNS = (
+    ("energy_kwh", 0),
+    ("gwp_kgco2eq", 1),
+    ("adpe_kgsbeq", 2),
+    ("pe_mj", 3),
+    ("water_l", 4),
+)
+_CHUNK = 1 << 16
+
+
+def _numpy() -> Any:
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy is in the test extra
+        raise ImportError("estimate_many needs NumPy: pip install 'aifootprint[batch]'") from None
+    return np
+
+
+def _kind(table: object) -> str:
+    mod = type(table).__module__.split(".")[0]
+    if mod == "pandas" and hasattr(table, "columns"):
+        return "pandas"
+    if mod == "polars" and hasattr(table, "columns"):
+        return "polars"
+    if mod == "pyarrow" and hasattr(table, "column_names"):
+        return "arrow"
+    if isinstance(table, Mapping):
+        return "dict"
+    raise InputError(
+        "table",
+        f"expected a pandas or polars DataFrame, a pyarrow Table or a dict of arrays, got {type(table).__name__}",
+    )
+
+
+def _columns(table: Any, kind: str) -> list[str]:
+    if kind == "arrow":
+        return list(table.column_names)
+    if kind == "dict":
+        return list(table.keys())
+    return [str(c) for c in table.columns]
+
+
+def _factorize(table: Any, kind: str, col: str, n: int) -> tuple[Any, list[object]]:
+    """Integer codes per row and the distinct values (missing values get their own code, value None)."""
+    np = _numpy()
+    if kind == "arrow":
+        arr = table.column(col).combine_chunks()
+        if arr.type.__class__.__name__ != "DictionaryType":
+            arr = arr.dictionary_encode()
+        idx = arr.indices.to_numpy(zero_copy_only=False)
+        uniques: list[object] = list(arr.dictionary.to_pylist())
+        if arr.null_count:
+            idx = np.where(np.asarray(arr.is_null()), len(uniques), idx)
+            uniques.append(None)
+        return idx.astype(np.int64, copy=False), uniques
+    if kind == "pandas":
+        s = table[col]
+        if str(s.dtype) == "category":
+            codes = s.cat.codes.to_numpy().astype(np.int64)
+            uniques = list(s.cat.categories)
+        else:
+            import pandas as pd
+
+            codes, cats = pd.factorize(s, use_na_sentinel=True)
+            uniques = list(cats)
+        if (codes < 0).any():
+            codes = np.where(codes < 0, len(uniques), codes)
+            uniques.append(None)
+        return codes, uniques
+    values = table[col].to_numpy() if kind == "polars" else np.asarray(table[col], dtype=object)
+    if values.shape != (n,):
+        raise InputError(col, f"expected {n} values, got shape {values.shape}")
+    index: dict[object, int] = {}
+    codes = np.fromiter((index.setdefault(_clean(v), len(index)) for v in values), dtype=np.int64, count=n)
+    return codes, list(index)
+
+
+def _clean(v: object) -> object:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    return v
+
+
+def _numeric(table: Any, kind: str, col: str, n: int) -> Any:
+    np = _numpy()
+    if kind == "arrow":
+        arr = table.column(col).to_numpy()
+    elif kind in ("pandas", "polars"):
+        arr = table[col].to_numpy()
+    else:
+        arr = np.asarray(table[col])
+    if arr.shape != (n,):
+        raise InputError(col, f"expected {n} values, got shape {arr.shape}")
+    try:
+        return arr.astype(np.float64, copy=False)
+    except (TypeError, ValueError):
+        raise InputError(col, f"must hold numbers, got dtype {arr.dtype}") from None
+
+
+def _check_tokens(col: str, arr: Any) -> None:
+    np = _numpy()
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError(col, f"row {i}: must be a whole number of tokens >= 0, got {arr[i]!r}")
+
+
+def estimate_many(
+    table: Any,
+    *,
+    zone: str | None = None,
+    region: str | None = None,
+    boundary: str | None = None,
+    gpu: str | None = None,
+    batch_size: RangeLike | None = None,
+    pue: RangeLike | None = None,
+    wue: RangeLike | None = None,
+    provider: str | None = None,
+    estimator: Estimator | None = None,
+) -> Any:
+    """Estimate impacts for every row of ``table`` and return the same kind of table with added columns.
+
+    Input columns: ``model``, ``output_tokens`` (required); ``input_tokens``, ``latency_s`` (NaN: unknown),
+    ``zone`` (empty: the ``zone`` argument or the default), ``requests`` (multiplier) (optional).
+    Added columns: ``energy_kwh``, ``gwp_kgco2eq``, ``adpe_kgsbeq``, ``pe_mj``, ``water_l``, each with
+    ``_low`` and ``_high`` companions, and ``warnings`` (comma-separated codes).
+    Keyword arguments apply to every row, as in :func:`aifootprint.estimate`.
+    """
+    np = _numpy()
+    est = estimator or default_estimator()
+    kind = _kind(table)
+    cols = _columns(table, kind)
+    for required in ("model", "output_tokens"):
+        if required not in cols:
+            raise InputError(required, f"required column is missing (columns: {', '.join(cols)})")
+    n = len(table) if kind != "dict" else len(np.asarray(table["output_tokens"]))
+    out_t = _numeric(table, kind, "output_tokens", n)
+    _check_tokens("output_tokens", out_t)
+    in_t = _numeric(table, kind, "input_tokens", n) if "input_tokens" in cols else np.zeros(n)
+    _check_tokens("input_tokens", in_t)
+    lat = _numeric(table, kind, "latency_s", n) if "latency_s" in cols else None
+    if lat is not None and ((lat < 0) | np.isinf(lat)).any():
+        i = int(np.argmax((lat < 0) | np.isinf(lat)))
+        raise InputError("latency_s", f"row {i}: must be a finite number of seconds >= 0 or empty, got {lat[i]!r}")
+    req = _numeric(table, kind, "requests", n) if "requests" in cols else None
+    if req is not None and (~np.isfinite(req) | (req < 0)).any():
+        i = int(np.argmax(~np.isfinite(req) | (req < 0)))
+        raise InputError("requests", f"row {i}: must be a finite number >= 0, got {req[i]!r}")
+
+    m_codes, m_values = _factorize(table, kind, "model", n)
+    if "zone" in cols:
+        z_codes, z_values = _factorize(table, kind, "zone", n)
+    else:
+        z_codes, z_values = np.zeros(n, dtype=np.int64), [None]
+    group = m_codes * len(z_values) + z_codes
+    uniq, codes = np.unique(group, return_inverse=True)
+    codes = codes.reshape(-1)
+
+    n_coef = len(COEFFICIENTS)
+    table_coef = np.empty((3, n_coef, len(uniq)))
+    warnings: list[str] = []
+    for g, key in enumerate(uniq.tolist()):
+        model = m_values[key // len(z_values)]
+        row_zone = z_values[key % len(z_values)]
+        if not isinstance(model, str) or not model.strip():
+            i = int(np.argmax(group == key))
+            raise InputError("model", f"row {i}: must be a non-empty model id, got {model!r}")
+        z = row_zone if isinstance(row_zone, str) and row_zone.strip() else zone
+        plan = est.plan(model, zone=z, region=region, boundary=boundary, gpu=gpu, batch_size=batch_size,
+                        pue=pue, wue=wue, provider=provider)
+        for k in range(3):
+            table_coef[k, :, g] = plan.corners[k]
+        w = plan.warnings
+        if plan.latency_source == "modelled":
+            w = (*w, "latency-modelled")  # only where latency is missing; refined per row below
+        warnings.append(",".join(w))
+
+    results = {f"{name}{suffix}": np.empty(n) for name, _ in OUTPUT_COLUMNS for suffix in ("", "_low", "_high")}
+    suffixes = ("_low", "", "_high")
+    for start in range(0, n, _CHUNK):
+        sl = slice(start, min(n, start + _CHUNK))
+        c_idx = codes[sl]
+        i_t, o_t = in_t[sl], out_t[sl]
+        for k in range(3):
+            coef = tuple(table_coef[k, j].take(c_idx) for j in range(n_coef))
+            modelled = latency_s(coef, i_t, o_t)
+            if lat is None:
+                used = modelled
+            else:
+                lat_sl = lat[sl]
+                used = np.where(np.isnan(lat_sl), modelled, lat_sl)
+            e, g_, a, p, w_, eg, ea, ep = evaluate(coef, i_t, o_t, used)
+            if req is not None:
+                r = req[sl]
+                e, g_, a, p, w_, eg, ea, ep = (x * r for x in (e, g_, a, p, w_, eg, ea, ep))
+            totals = (e + 0.0, g_ + eg, a + ea, p + ep, w_ + 0.0)
+            for name, i in OUTPUT_COLUMNS:
+                results[name + suffixes[k]][sl] = totals[i]
+    warn_col = np.asarray(warnings, dtype=object).take(codes)
+    if lat is not None and any("latency-modelled" in w for w in warnings):
+        measured = ~np.isnan(lat)
+        stripped = np.asarray([_strip_latency(w) for w in warnings], dtype=object)
+        warn_col = np.where(measured, stripped.take(codes), warn_col)
+    return _attach(table, kind, results, warn_col)
+
+
+def _strip_latency(w: str) -> str:
+    return ",".join(c for c in w.split(",") if c and c != "latency-modelled")
+
+
+def _attach(table: Any, kind: str, results: dict[str, Any], warn_col: Any) -> Any:
+    if kind == "pandas":
+        return table.assign(**results, warnings=warn_col)
+    if kind == "polars":
+        import polars as pl
+
+        return table.with_columns(
+            *(pl.Series(k, v) for k, v in results.items()), pl.Series("warnings", warn_col.tolist(), dtype=pl.String)
+        )
+    if kind == "arrow":
+        import pyarrow as pa
+
+        for k, v in results.items():
+            table = table.append_column(k, pa.array(v))
+        return table.append_column("warnings", pa.array(warn_col.tolist(), type=pa.string()))
+    out = dict(table)
+    out.update(results)
+    out["warnings"] = warn_col
+    return out

@@ -1,0 +1,239 @@
+"""Compile (model, deployment, datacenter, zone, boundary) into per-corner coefficients, and evaluate them.
+
+A :class:`Plan` holds, for each of the three uncertainty corners (low, value, high), 16 non-negative
+coefficients. Impacts of a request are then a few multiply-adds of those coefficients with the request's
+tokens and latency (:func:`evaluate`), and the same arithmetic serves the scalar path (Python floats) and
+the batch path (NumPy arrays), so both give identical numbers.
+
+Why corners are enough: every coefficient is monotone in every input (docs/methodology.md section 5), and
+the impacts are sums of products of non-negative coefficients with non-negative tokens and latency. So the
+lowest impact is reached with every input at the end that lowers it (fewest parameters, largest batch,
+lowest PUE, grid factor, host power and embodied figures, longest hardware lifetime) and the highest at the
+opposite ends; a variable that appears in several places (batch size, gpu count) takes one consistent value
+per corner, which gives tighter and still correct bounds than naive interval arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ..records import Factor
+from . import formulas as f
+from .energy_model import EnergyCoefficients, decode_latency_terms_s, gpu_energy_terms_j
+
+Triple = tuple[float, float, float]
+LOW, VALUE, HIGH = 0, 1, 2
+
+#: Coefficient layout of one corner.
+COEFFICIENTS: Final = (
+    "gpu_j_per_input_token",
+    "gpu_j_per_output_token",
+    "gpu_j_per_output_token_per_context_token",
+    "latency_s_fixed",
+    "latency_s_per_input_token",
+    "latency_s_per_output_token",
+    "latency_s_per_output_token_per_context_token",
+    "host_w",
+    "facility_multiplier",
+    "gwp_kgco2eq_per_kwh",
+    "adpe_kgsbeq_per_kwh",
+    "pe_mj_per_kwh",
+    "water_l_per_it_kwh",
+    "embodied_gwp_kgco2eq_per_s",
+    "embodied_adpe_kgsbeq_per_s",
+    "embodied_pe_mj_per_s",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """Everything about where and how the model runs, each uncertain quantity as (low, value, high)."""
+
+    active_params_b: Triple
+    total_params_b: Triple
+    weight_bits: float
+    gpu_memory_gb: float
+    gpu_tdp_w: float
+    gpu_memory_bandwidth_tb_s: float
+    gpu_dense_tflops: float
+    gpu_count: int | None  # None: derived from memory (M1, M2) per corner
+    memory_overhead: float
+    batch_size: Triple
+    gpus_per_server: float
+    host_power_w: Triple
+    pue: Triple
+    wue_l_per_kwh: Triple
+    idle_capacity_factor: Triple
+    gwp_kgco2eq_per_kwh: Triple
+    adpe_kgsbeq_per_kwh: float
+    pe_mj_per_kwh: float
+    grid_water_l_per_kwh: float
+    gpu_embodied_gwp: Triple
+    gpu_embodied_adpe: Triple
+    gpu_embodied_pe: Triple
+    host_embodied_gwp: Triple
+    host_embodied_adpe: Triple
+    host_embodied_pe: Triple
+    lifetime_years: Triple
+    boundary: str
+    latency_catalogue: tuple[float, float] | None  # (ttft_s, tokens_per_s) from the catalogue
+
+
+def _pick(t: Triple, corner: int, *, increasing: bool = True) -> float:
+    """The end of ``t`` that moves an impact towards ``corner`` (inputs that lower impacts are flipped)."""
+    return t[corner if increasing else 2 - corner]
+
+
+def corner_gpu_count(d: Deployment, corner: int) -> int:
+    if d.gpu_count is not None:
+        return d.gpu_count
+    mem = f.model_memory_gb(
+        total_params_b=_pick(d.total_params_b, corner), weight_bits=d.weight_bits, memory_overhead=d.memory_overhead
+    )
+    return f.gpu_count_required(memory_gb=mem, gpu_memory_gb=d.gpu_memory_gb)
+
+
+def compile_corner(d: Deployment, coefficients: EnergyCoefficients, corner: int) -> tuple[float, ...]:
+    """The 16 coefficients (see :data:`COEFFICIENTS`) of one corner."""
+    n = corner_gpu_count(d, corner)
+    batch = _pick(d.batch_size, corner, increasing=False)
+    model_args: dict[str, Any] = {
+        "active_params_b": _pick(d.active_params_b, corner),
+        "total_params_b": _pick(d.total_params_b, corner),
+        "weight_bits": d.weight_bits,
+        "gpu_count": float(n),
+        "batch_size": batch,
+        "gpu_tdp_w": d.gpu_tdp_w,
+        "gpu_memory_bandwidth_tb_s": d.gpu_memory_bandwidth_tb_s,
+        "gpu_dense_tflops": d.gpu_dense_tflops,
+        "coefficients": coefficients,
+    }
+    e_in, e_out, e_ctx = gpu_energy_terms_j(**model_args)
+    if d.latency_catalogue is not None:
+        ttft, tps = d.latency_catalogue
+        lat = (ttft, 0.0, 1.0 / tps, 0.0)
+    else:
+        l_in, l_out, l_ctx = decode_latency_terms_s(**model_args)
+        lat = (0.0, l_in, l_out, l_ctx)
+    boundary = d.boundary
+    include_host = boundary != "gpu"
+    host_w = (
+        f.host_power_share_w(
+            host_power_w=_pick(d.host_power_w, corner), gpu_count=n, gpus_per_server=d.gpus_per_server
+        ) / batch
+        if include_host
+        else 0.0
+    )
+    idle = _pick(d.idle_capacity_factor, corner) if boundary == "comprehensive" else 1.0
+    mult = f.facility_multiplier(boundary=boundary, pue=_pick(d.pue, corner), idle_capacity_factor=idle)
+    onsite = _pick(d.wue_l_per_kwh, corner) if boundary in ("datacenter", "comprehensive") else 0.0
+    water = f.water_per_it_kwh(
+        wue_onsite_l_per_kwh=onsite, multiplier=mult, grid_water_l_per_kwh=d.grid_water_l_per_kwh
+    )
+    lifetime = _pick(d.lifetime_years, corner, increasing=False)
+
+    def embodied(gpu: Triple, host: Triple) -> float:
+        return f.embodied_per_second(
+            gpu_embodied=_pick(gpu, corner),
+            gpu_count=n,
+            host_embodied=_pick(host, corner),
+            gpus_per_server=d.gpus_per_server,
+            include_host=include_host,
+            batch_size=batch,
+            lifetime_years=lifetime,
+            idle_capacity_factor=idle,
+        )
+
+    return (
+        e_in,
+        e_out,
+        e_ctx,
+        *lat,
+        host_w,
+        mult,
+        _pick(d.gwp_kgco2eq_per_kwh, corner),
+        d.adpe_kgsbeq_per_kwh,
+        d.pe_mj_per_kwh,
+        water,
+        embodied(d.gpu_embodied_gwp, d.host_embodied_gwp),
+        embodied(d.gpu_embodied_adpe, d.host_embodied_adpe),
+        embodied(d.gpu_embodied_pe, d.host_embodied_pe),
+    )
+
+
+def latency_s(c: tuple[float, ...], input_tokens: Any, output_tokens: Any) -> Any:
+    """(L1) Request latency from a corner's coefficients: fixed + per-token + context-dependent terms."""
+    return c[3] + c[4] * input_tokens + c[5] * output_tokens + c[6] * output_tokens * (
+        input_tokens + 0.5 * output_tokens
+    )
+
+
+def evaluate(c: tuple[float, ...], input_tokens: Any, output_tokens: Any, latency: Any) -> tuple[Any, ...]:
+    """Impacts of one corner: (energy_kwh, gwp, adpe, pe, water_l, emb_gwp, emb_adpe, emb_pe).
+
+    Works elementwise on floats or NumPy arrays with the same operations in the same order.
+    (G1) GPU energy = a_in x input + a_out x output + a_ctx x output x (input + output / 2)   [J]
+    (S2) IT energy = GPU energy + host share x latency                                        [J]
+    (F2) boundary energy = IT energy x facility multiplier                                  [kWh]
+    (U1) usage impact = boundary energy x zone factor ; (W1) water = IT energy x water factor
+    (E2) embodied impact = latency x embodied per second
+    """
+    gpu_j = c[0] * input_tokens + c[1] * output_tokens + c[2] * output_tokens * (input_tokens + 0.5 * output_tokens)
+    it_kwh = (gpu_j + c[7] * latency) / f.JOULES_PER_KWH
+    energy = it_kwh * c[8]
+    return (
+        energy,
+        energy * c[9],
+        energy * c[10],
+        energy * c[11],
+        it_kwh * c[12],
+        latency * c[13],
+        latency * c[14],
+        latency * c[15],
+    )
+
+
+class Plan:
+    """Compiled estimate for one (model, deployment, zone, boundary): corners plus what explains them."""
+
+    __slots__ = ("boundary", "corners", "deployment", "factors", "latency_source", "model_id", "warnings", "zone")
+
+    def __init__(
+        self,
+        *,
+        deployment: Deployment,
+        coefficients: EnergyCoefficients,
+        model_id: str,
+        zone: str,
+        warnings: tuple[str, ...],
+        latency_source: str,
+        factors: Callable[[], list[Factor]],
+    ) -> None:
+        self.deployment = deployment
+        self.corners = tuple(compile_corner(deployment, coefficients, k) for k in (LOW, VALUE, HIGH))
+        self.model_id = model_id
+        self.zone = zone
+        self.boundary = deployment.boundary
+        self.warnings = warnings
+        self.latency_source = latency_source
+        self.factors = factors
+
+    def values(
+        self, input_tokens: float, output_tokens: float, latency: float | None, requests: float
+    ) -> tuple[float, ...]:
+        """The 30 values of :class:`~aifootprint.records.Impacts` (usage then embodied, low/value/high)."""
+        out = [0.0] * 30
+        for k, c in enumerate(self.corners):
+            lat = latency_s(c, input_tokens, output_tokens) if latency is None else latency
+            e, g, a, p, w, eg, ea, ep = evaluate(c, input_tokens, output_tokens, lat)
+            out[k] = e * requests
+            out[3 + k] = g * requests
+            out[6 + k] = a * requests
+            out[9 + k] = p * requests
+            out[12 + k] = w * requests
+            out[18 + k] = eg * requests
+            out[21 + k] = ea * requests
+            out[24 + k] = ep * requests
+        return tuple(out)

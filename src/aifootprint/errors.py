@@ -1,0 +1,75 @@
+"""Exceptions and stable warning codes.
+
+Exception tree::
+
+    AifootprintError                      (root of everything raised by aifootprint)
+    ├── ConfigError(ValueError)           bad configuration value or malformed overlay file
+    ├── InputError(ValueError)            bad argument to a public function (names the field)
+    ├── UnknownModelError(LookupError)    model not in the catalogue (lists close matches)
+    ├── UnknownZoneError(LookupError)     electricity zone not in the catalogue
+    ├── UnknownHardwareError(LookupError) accelerator or server archetype not in the catalogue
+    └── UnknownProviderError(LookupError) provider without a datacenter row
+
+Quality problems of an estimate are not exceptions: they are stable codes in ``Impacts.warnings``
+(see :data:`WARNING_CODES`).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+
+class AifootprintError(Exception):
+    """Root of every exception raised by aifootprint."""
+
+
+class ConfigError(AifootprintError, ValueError):
+    """A configuration value or an overlay file is invalid (the message names the source and key)."""
+
+
+class InputError(AifootprintError, ValueError):
+    """An argument is invalid; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class _LookupFailure(AifootprintError, LookupError):
+    def __init__(self, message: str, *, key: str, suggestions: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.key = key
+        self.suggestions = suggestions
+
+    def __str__(self) -> str:  # LookupError would repr() the message
+        return str(self.args[0])
+
+
+class UnknownModelError(_LookupFailure):
+    """The model is not in the catalogue. ``suggestions`` holds close matches (never used silently)."""
+
+
+class UnknownZoneError(_LookupFailure):
+    """The electricity zone is not in the catalogue."""
+
+
+class UnknownHardwareError(_LookupFailure):
+    """The accelerator or server archetype is not in the catalogue."""
+
+
+class UnknownProviderError(_LookupFailure):
+    """The provider has no datacenter row."""
+
+
+#: Stable warning codes carried by ``Impacts.warnings``; documented in docs/methodology.md.
+WARNING_CODES: Final[dict[str, str]] = {
+    "model-size-estimated": "the model's parameter counts are not disclosed; a sourced estimate (range) is used",
+    "model-deprecated": "the model is retired or superseded at its provider",
+    "zone-defaulted": "no electricity zone was given; the provider's default location (or the world mix) is used",
+    "zone-gwp-combustion-only": "the zone's carbon factor covers combustion only (no upstream life-cycle part)",
+    "zone-gwp-co2-only": "the zone's carbon factor covers CO2 only (no CH4/N2O, no upstream part)",
+    "latency-modelled": "latency was neither measured nor in the catalogue; it comes from the latency model",
+    "gpu-count-exceeds-server": "the model needs more accelerators than one server holds; a multi-server replica is assumed",
+    "precision-unsupported": "the accelerator has no native support for the weight precision; the next supported one is used",
+    "datacenter-defaulted": "the provider's datacenter is not published; industry-average PUE/WUE ranges are used",
+}
