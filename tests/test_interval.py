@@ -85,9 +85,7 @@ def test_parse_range_forms() -> None:
     assert parse_range("x", Interval(1, 4)) == (1.0, 2.0, 4.0)
 
 
-@pytest.mark.parametrize(
-    "bad", [float("nan"), -1, (3, 1), (1, 5, 2), "7", True, (1, 2, 3, 4), float("inf")]
-)
+@pytest.mark.parametrize("bad", [float("nan"), -1, (3, 1), (1, 5, 2), "7", True, (1, 2, 3, 4), float("inf")])
 def test_parse_range_rejects(bad: object) -> None:
     with pytest.raises(InputError) as err:
         parse_range("batch_size", bad)

@@ -17,10 +17,10 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import (
-        catalog,
         compare,
         configure,
         estimate,
+        get_catalog,
         make_estimator,
         models,
         register_datacenter,
@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _LAZY: dict[str, str] = {
     "estimate": "api",
     "compare": "api",
-    "catalog": "api",
+    "get_catalog": "api",
     "models": "api",
     "zones": "api",
     "register_model": "api",
@@ -72,7 +72,35 @@ _LAZY: dict[str, str] = {
     "UnknownProviderError": "errors",
 }
 
-__all__ = ["__version__", *sorted(_LAZY)]
+__all__ = [
+    "AifootprintError",
+    "ConfigError",
+    "Factor",
+    "ImpactSet",
+    "Impacts",
+    "InputError",
+    "Interval",
+    "Model",
+    "Quantity",
+    "Settings",
+    "UnknownHardwareError",
+    "UnknownModelError",
+    "UnknownProviderError",
+    "UnknownZoneError",
+    "__version__",
+    "compare",
+    "configure",
+    "estimate",
+    "estimate_many",
+    "get_catalog",
+    "make_estimator",
+    "models",
+    "register_datacenter",
+    "register_model",
+    "register_zone",
+    "reset",
+    "zones",
+]
 
 
 def __getattr__(name: str) -> Any:

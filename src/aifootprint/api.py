@@ -21,7 +21,7 @@ def check_tokens(field: str, x: object) -> float:
         if x >= 0:
             return x
         raise InputError(field, f"must be >= 0, got {x}")
-    if isinstance(x, bool) or x is None:
+    if isinstance(x, (bool, str, bytes)) or x is None:
         raise InputError(field, f"must be a whole number of tokens, got {x!r}")
     try:
         f = float(x)  # type: ignore[arg-type]
@@ -37,7 +37,9 @@ def check_tokens(field: str, x: object) -> float:
 
 
 def check_latency(x: object) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
+    if isinstance(x, (bool, str, bytes)):
+        raise InputError("latency_s", f"must be a number of seconds, got {x!r}")
+    if not isinstance(x, (int, float)):
         try:
             x = float(x)  # type: ignore[arg-type]
         except (TypeError, ValueError):
@@ -78,8 +80,16 @@ def estimate(
     """
     est = estimator or default_estimator()
     plan = est.plan(
-        model, zone=zone, region=region, boundary=boundary, gpu=gpu, gpu_count=gpu_count,
-        batch_size=batch_size, pue=pue, wue=wue, provider=provider,
+        model,
+        zone=zone,
+        region=region,
+        boundary=boundary,
+        gpu=gpu,
+        gpu_count=gpu_count,
+        batch_size=batch_size,
+        pue=pue,
+        wue=wue,
+        provider=provider,
     )
     out_t = check_tokens("output_tokens", output_tokens)
     in_t = check_tokens("input_tokens", input_tokens)
@@ -94,7 +104,8 @@ def estimate(
     values = plan.values(in_t, out_t, lat, req)
 
     def explainer() -> tuple[Any, ...]:
-        from .engine.plan import VALUE, evaluate, latency_s as plan_latency
+        from .engine.plan import VALUE, evaluate
+        from .engine.plan import latency_s as plan_latency
 
         c = plan.corners[VALUE]
         used = lat if lat is not None else plan_latency(c, in_t, out_t)
@@ -104,10 +115,22 @@ def estimate(
         call = [
             Factor("input tokens", in_t, in_t, in_t, "tokens", "argument"),
             Factor("output tokens (incl. reasoning)", out_t, out_t, out_t, "tokens", "argument"),
-            Factor("latency used", used, used, used, "s",
-                   "measured (argument)" if lat is not None else f"{plan.latency_source} (central corner)"),
-            Factor("GPU energy per request", gpu_j / 3600, gpu_j / 3600, gpu_j / 3600, "Wh",
-                   "energy model (G1), central corner"),
+            Factor(
+                "latency used",
+                used,
+                used,
+                used,
+                "s",
+                "measured (argument)" if lat is not None else f"{plan.latency_source} (central corner)",
+            ),
+            Factor(
+                "GPU energy per request",
+                gpu_j / 3600,
+                gpu_j / 3600,
+                gpu_j / 3600,
+                "Wh",
+                "energy model (G1), central corner",
+            ),
         ]
         return (*call, *plan.factors())
 
@@ -122,19 +145,19 @@ def estimate(
     )
 
 
-def catalog() -> Catalog:
+def get_catalog() -> Catalog:
     """The catalogue used by :func:`estimate` (shipped data + config-file overlays + registrations)."""
     return default_estimator().catalog
 
 
 def models(provider: str | None = None, query: str | None = None) -> list[Model]:
     """Catalogue models, optionally of one provider and matching a substring ``query``."""
-    return catalog().models(provider, query)
+    return get_catalog().models(provider, query)
 
 
 def zones(query: str | None = None) -> list[Zone]:
     """Electricity zones, optionally matching ``query`` (code, name or parent country)."""
-    return catalog().zones(query)
+    return get_catalog().zones(query)
 
 
 def register_model(model: Model) -> None:
@@ -143,7 +166,7 @@ def register_model(model: Model) -> None:
         raise InputError("model", f"expected aifootprint.Model, got {type(model).__name__}")
     if model.provider == "custom":
         raise InputError("model.provider", "give the model a provider, e.g. Model(provider='acme', name=...)")
-    catalog().add_model(model)
+    get_catalog().add_model(model)
 
 
 def register_datacenter(
@@ -157,7 +180,7 @@ def register_datacenter(
     source: str = "registered by the user",
 ) -> None:
     """Add or replace where ``provider`` (optionally one ``region``) serves requests."""
-    cat = catalog()
+    cat = get_catalog()
     z = cat.zone(zone)
     cat.add_datacenter(
         Datacenter(
@@ -185,13 +208,21 @@ def register_zone(
     source: str = "registered by the user",
 ) -> None:
     """Add or replace an electricity zone; factors not given are inherited from ``parent``."""
-    table: dict[str, Any] = {"gwp_kgco2eq_per_kwh": gwp_kgco2eq_per_kwh, "parent": parent, "source": source,
-                             "gwp_basis": gwp_basis, "name": name or code}
-    for key, v in (("adpe_kgsbeq_per_kwh", adpe_kgsbeq_per_kwh), ("pe_mj_per_kwh", pe_mj_per_kwh),
-                   ("water_l_per_kwh", water_l_per_kwh)):
+    table: dict[str, Any] = {
+        "gwp_kgco2eq_per_kwh": gwp_kgco2eq_per_kwh,
+        "parent": parent,
+        "source": source,
+        "gwp_basis": gwp_basis,
+        "name": name or code,
+    }
+    for key, v in (
+        ("adpe_kgsbeq_per_kwh", adpe_kgsbeq_per_kwh),
+        ("pe_mj_per_kwh", pe_mj_per_kwh),
+        ("water_l_per_kwh", water_l_per_kwh),
+    ):
         if v is not None:
             table[key] = v
-    catalog().apply_overlays({"zones": {code: table}}, "register_zone()")
+    get_catalog().apply_overlays({"zones": {code: table}}, "register_zone()")
 
 
 def configure(

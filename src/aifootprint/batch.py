@@ -8,6 +8,7 @@ Requires NumPy (``pip install 'aifootprint[batch]'``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,7 +48,8 @@ def _kind(table: object) -> str:
         return "dict"
     raise InputError(
         "table",
-        f"expected a pandas or polars DataFrame, a pyarrow Table or a dict of arrays, got {type(table).__name__}",
+        "expected a pandas or polars DataFrame, a pyarrow Table or a dict of arrays, "
+        f"got {type(table).__name__}",
     )
 
 
@@ -95,7 +97,7 @@ def _factorize(table: Any, kind: str, col: str, n: int) -> tuple[Any, list[objec
 
 
 def _clean(v: object) -> object:
-    if v is None or (isinstance(v, float) and v != v):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
     return v
 
@@ -160,7 +162,9 @@ def estimate_many(
     lat = _numeric(table, kind, "latency_s", n) if "latency_s" in cols else None
     if lat is not None and ((lat < 0) | np.isinf(lat)).any():
         i = int(np.argmax((lat < 0) | np.isinf(lat)))
-        raise InputError("latency_s", f"row {i}: must be a finite number of seconds >= 0 or empty, got {lat[i]!r}")
+        raise InputError(
+            "latency_s", f"row {i}: must be a finite number of seconds >= 0 or empty, got {lat[i]!r}"
+        )
     req = _numeric(table, kind, "requests", n) if "requests" in cols else None
     if req is not None and (~np.isfinite(req) | (req < 0)).any():
         i = int(np.argmax(~np.isfinite(req) | (req < 0)))
@@ -185,8 +189,17 @@ def estimate_many(
             i = int(np.argmax(group == key))
             raise InputError("model", f"row {i}: must be a non-empty model id, got {model!r}")
         z = row_zone if isinstance(row_zone, str) and row_zone.strip() else zone
-        plan = est.plan(model, zone=z, region=region, boundary=boundary, gpu=gpu, batch_size=batch_size,
-                        pue=pue, wue=wue, provider=provider)
+        plan = est.plan(
+            model,
+            zone=z,
+            region=region,
+            boundary=boundary,
+            gpu=gpu,
+            batch_size=batch_size,
+            pue=pue,
+            wue=wue,
+            provider=provider,
+        )
         for k in range(3):
             table_coef[k, :, g] = plan.corners[k]
         w = plan.warnings
@@ -194,7 +207,9 @@ def estimate_many(
             w = (*w, "latency-modelled")  # only where latency is missing; refined per row below
         warnings.append(",".join(w))
 
-    results = {f"{name}{suffix}": np.empty(n) for name, _ in OUTPUT_COLUMNS for suffix in ("", "_low", "_high")}
+    results = {
+        f"{name}{suffix}": np.empty(n) for name, _ in OUTPUT_COLUMNS for suffix in ("", "_low", "_high")
+    }
     suffixes = ("_low", "", "_high")
     for start in range(0, n, _CHUNK):
         sl = slice(start, min(n, start + _CHUNK))
@@ -234,7 +249,8 @@ def _attach(table: Any, kind: str, results: dict[str, Any], warn_col: Any) -> An
         import polars as pl
 
         return table.with_columns(
-            *(pl.Series(k, v) for k, v in results.items()), pl.Series("warnings", warn_col.tolist(), dtype=pl.String)
+            *(pl.Series(k, v) for k, v in results.items()),
+            pl.Series("warnings", warn_col.tolist(), dtype=pl.String),
         )
     if kind == "arrow":
         import pyarrow as pa

@@ -35,7 +35,7 @@ class InputError(AifootprintError, ValueError):
         self.field = field
 
 
-class _LookupFailure(AifootprintError, LookupError):
+class _LookupFailureError(AifootprintError, LookupError):
     def __init__(self, message: str, *, key: str, suggestions: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.key = key
@@ -45,31 +45,30 @@ class _LookupFailure(AifootprintError, LookupError):
         return str(self.args[0])
 
 
-class UnknownModelError(_LookupFailure):
+class UnknownModelError(_LookupFailureError):
     """The model is not in the catalogue. ``suggestions`` holds close matches (never used silently)."""
 
 
-class UnknownZoneError(_LookupFailure):
+class UnknownZoneError(_LookupFailureError):
     """The electricity zone is not in the catalogue."""
 
 
-class UnknownHardwareError(_LookupFailure):
+class UnknownHardwareError(_LookupFailureError):
     """The accelerator or server archetype is not in the catalogue."""
 
 
-class UnknownProviderError(_LookupFailure):
+class UnknownProviderError(_LookupFailureError):
     """The provider has no datacenter row."""
 
 
 #: Stable warning codes carried by ``Impacts.warnings``; documented in docs/methodology.md.
 WARNING_CODES: Final[dict[str, str]] = {
-    "model-size-estimated": "the model's parameter counts are not disclosed; a sourced estimate (range) is used",
+    "model-size-estimated": "parameter counts are not disclosed; a sourced estimate (range) is used",
     "model-deprecated": "the model is retired or superseded at its provider",
-    "zone-defaulted": "no electricity zone was given; the provider's default location (or the world mix) is used",
-    "zone-gwp-combustion-only": "the zone's carbon factor covers combustion only (no upstream life-cycle part)",
+    "zone-defaulted": "no electricity zone was given; the provider's default location is used",
+    "zone-gwp-combustion-only": "the zone's carbon factor covers combustion only (no upstream part)",
     "zone-gwp-co2-only": "the zone's carbon factor covers CO2 only (no CH4/N2O, no upstream part)",
-    "latency-modelled": "latency was neither measured nor in the catalogue; it comes from the latency model",
-    "gpu-count-exceeds-server": "the model needs more accelerators than one server holds; a multi-server replica is assumed",
-    "precision-unsupported": "the accelerator has no native support for the weight precision; the next supported one is used",
-    "datacenter-defaulted": "the provider's datacenter is not published; industry-average PUE/WUE ranges are used",
+    "latency-modelled": "latency was neither measured nor in the catalogue; the latency model is used",
+    "gpu-count-exceeds-server": "the model needs more accelerators than one server; a multi-server replica",
+    "datacenter-defaulted": "the provider publishes no PUE/WUE; industry-average ranges are used",
 }

@@ -105,13 +105,15 @@ def build_plan(
     )
     bits = precision_bits("precision", model.precision)
     if acc.memory_bandwidth_tb_s is None or not acc.tflops:
-        raise InputError("gpu", f"accelerator {acc.key} lacks bandwidth/throughput data needed by the energy model")
-    if gpu_count is not None and (isinstance(gpu_count, bool) or not isinstance(gpu_count, int) or gpu_count < 1):
+        raise InputError(
+            "gpu", f"accelerator {acc.key} lacks bandwidth/throughput data needed by the energy model"
+        )
+    if gpu_count is not None and (
+        isinstance(gpu_count, bool) or not isinstance(gpu_count, int) or gpu_count < 1
+    ):
         raise InputError("gpu_count", f"must be a whole number >= 1, got {gpu_count!r}")
     batch = batch_size or settings.batch_size or cat.default_triple("batch_size")
-    latency_catalogue = (
-        (model.ttft_s or 0.0, model.tokens_per_s) if model.tokens_per_s else None
-    )
+    latency_catalogue = (model.ttft_s or 0.0, model.tokens_per_s) if model.tokens_per_s else None
     d = Deployment(
         active_params_b=model.active_params_b,
         total_params_b=model.total_params_b,
@@ -147,8 +149,20 @@ def build_plan(
     latency_source = "catalogue" if latency_catalogue else "modelled"
 
     def factors() -> list[Factor]:
-        return _factors(cat, model, d, dc, z.code, zone_origin, acc.key, server.key, latency_source,
-                        pue is not None, wue is not None, batch_size is not None)
+        return _factors(
+            cat,
+            model,
+            d,
+            dc,
+            z.code,
+            zone_origin,
+            acc.key,
+            server.key,
+            latency_source,
+            pue is not None,
+            wue is not None,
+            batch_size is not None,
+        )
 
     return Plan(
         deployment=d,
@@ -162,8 +176,18 @@ def build_plan(
 
 
 def _factors(
-    cat: Catalog, model: Model, d: Deployment, dc: Datacenter, zone: str, zone_origin: str, gpu_key: str,
-    server_key: str, latency_source: str, pue_given: bool, wue_given: bool, batch_given: bool,
+    cat: Catalog,
+    model: Model,
+    d: Deployment,
+    dc: Datacenter,
+    zone: str,
+    zone_origin: str,
+    gpu_key: str,
+    server_key: str,
+    latency_source: str,
+    pue_given: bool,
+    wue_given: bool,
+    batch_given: bool,
 ) -> list[Factor]:
     z = cat.zone(zone)
     acc = cat.accelerator(gpu_key)
@@ -175,7 +199,7 @@ def _factors(
     def tri(name: str, t: Triple, unit: str, source: str) -> Factor:
         return Factor(name, t[0], t[1], t[2], unit, source)
 
-    gpu_counts = tuple(float(corner_gpu_count(d, k)) for k in (0, 1, 2))
+    gpu_counts = (float(corner_gpu_count(d, 0)), float(corner_gpu_count(d, 1)), float(corner_gpu_count(d, 2)))
     energy_src = str(cat.energy_model.get("citation", "aifootprint energy model fitted on ML.ENERGY"))
     rows = [
         Factor("model", "", model.id, "", "", model_src),
@@ -183,30 +207,65 @@ def _factors(
         tri("active parameters", d.active_params_b, "B", model_src),
         Factor("weight precision", "", f"{model.precision} ({d.weight_bits:g} bits)", "", "", model_src),
         Factor("accelerator", "", acc.key, "", "", acc.spec_source),
-        tri("accelerators per replica", gpu_counts, "", "memory rule M1-M2: power of two holding 1.2 x weights"),
-        tri("batch size (concurrent requests)", d.batch_size, "",
-            "argument" if batch_given else cat.default("batch_size").source),
+        tri(
+            "accelerators per replica",
+            gpu_counts,
+            "",
+            "memory rule M1-M2: power of two holding 1.2 x weights",
+        ),
+        tri(
+            "batch size (concurrent requests)",
+            d.batch_size,
+            "",
+            "argument" if batch_given else cat.default("batch_size").source,
+        ),
         Factor("GPU energy model", "", "fitted coefficients", "", "", energy_src),
-        Factor("latency", "", latency_source, "", "",
-               "catalogue throughput (OpenRouter statistics via EcoLogits)" if latency_source == "catalogue"
-               else "aifootprint latency model fitted on ML.ENERGY" if latency_source == "modelled"
-               else "measured"),
+        Factor(
+            "latency",
+            "",
+            latency_source,
+            "",
+            "",
+            "catalogue throughput (OpenRouter statistics via EcoLogits)"
+            if latency_source == "catalogue"
+            else "aifootprint latency model fitted on ML.ENERGY"
+            if latency_source == "modelled"
+            else "measured",
+        ),
         tri("host power (server without GPUs)", d.host_power_w, "W", server.source),
         Factor("GPUs per server", d.gpus_per_server, d.gpus_per_server, d.gpus_per_server, "", server.source),
         tri("PUE", d.pue, "", "argument" if pue_given else dc.source),
         tri("on-site WUE", d.wue_l_per_kwh, "L/kWh", "argument" if wue_given else dc.source),
     ]
     if d.boundary == "comprehensive":
-        rows.append(tri("idle/reserved capacity factor", d.idle_capacity_factor, "",
-                        cat.default("idle_capacity_factor").source))
+        rows.append(
+            tri(
+                "idle/reserved capacity factor",
+                d.idle_capacity_factor,
+                "",
+                cat.default("idle_capacity_factor").source,
+            )
+        )
     rows += [
         Factor("zone", "", f"{z.code} ({z.name})", "", "", zone_origin),
         tri(f"grid GWP ({z.gwp_basis})", d.gwp_kgco2eq_per_kwh, "kgCO2eq/kWh", z.gwp_source),
-        Factor("grid ADPe", d.adpe_kgsbeq_per_kwh, d.adpe_kgsbeq_per_kwh, d.adpe_kgsbeq_per_kwh, "kgSbeq/kWh",
-               z.adpe_source),
+        Factor(
+            "grid ADPe",
+            d.adpe_kgsbeq_per_kwh,
+            d.adpe_kgsbeq_per_kwh,
+            d.adpe_kgsbeq_per_kwh,
+            "kgSbeq/kWh",
+            z.adpe_source,
+        ),
         Factor("grid PE (ADPf)", d.pe_mj_per_kwh, d.pe_mj_per_kwh, d.pe_mj_per_kwh, "MJ/kWh", z.pe_source),
-        Factor("grid water", d.grid_water_l_per_kwh, d.grid_water_l_per_kwh, d.grid_water_l_per_kwh, "L/kWh",
-               z.water_source),
+        Factor(
+            "grid water",
+            d.grid_water_l_per_kwh,
+            d.grid_water_l_per_kwh,
+            d.grid_water_l_per_kwh,
+            "L/kWh",
+            z.water_source,
+        ),
         tri("embodied GWP per accelerator", d.gpu_embodied_gwp, "kgCO2eq", acc.embodied_source),
         tri("embodied ADPe per accelerator", d.gpu_embodied_adpe, "kgSbeq", acc.embodied_source),
         tri("embodied PE per accelerator", d.gpu_embodied_pe, "MJ", acc.embodied_source),
@@ -255,7 +314,9 @@ class Estimator:
         elif isinstance(model, str):
             m, _how = self.catalog.resolve_model(model, provider)
         else:
-            raise InputError("model", f"expected a model id string or aifootprint.Model, got {type(model).__name__}")
+            raise InputError(
+                "model", f"expected a model id string or aifootprint.Model, got {type(model).__name__}"
+            )
         plan = build_plan(
             self.catalog,
             self.settings,

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Union
 
 from .errors import InputError
 
-Number = Union[int, float]
+Number = int | float
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +86,12 @@ def as_interval(x: Interval | Number) -> Interval:
     return Interval(float(x), float(x))
 
 
-RangeLike = Union[Number, Interval, tuple[Number, Number], tuple[Number, Number, Number], list[Number]]
+RangeLike = Number | Interval | tuple[Number, Number] | tuple[Number, Number, Number] | list[Number]
 
 
-def parse_range(field: str, x: object, *, minimum: float = 0.0, strict_minimum: bool = False,
-                integer: bool = False) -> tuple[float, float, float]:
+def parse_range(
+    field: str, x: object, *, minimum: float = 0.0, strict_minimum: bool = False, integer: bool = False
+) -> tuple[float, float, float]:
     """Parse a number, ``(low, high)``, ``(low, value, high)`` or :class:`Interval` into (low, value, high).
 
     The central value of a two-bound range is the geometric mean (log-uniform prior; parameter counts and

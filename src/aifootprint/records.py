@@ -1,4 +1,4 @@
-"""Public value types: :class:`Model`, :class:`Quantity`, :class:`ImpactSet`, :class:`Impacts`, :class:`Factor`."""
+"""Public value types: Model, Quantity, ImpactSet, Impacts and Factor."""
 
 from __future__ import annotations
 
@@ -64,8 +64,8 @@ class Model:
         "precision",
         "provider",
         "sources",
-        "total_params_b",
         "tokens_per_s",
+        "total_params_b",
         "ttft_s",
     )
 
@@ -88,8 +88,10 @@ class Model:
         sources: Iterable[str] = (),
     ) -> None:
         total = parse_range("total_params_b", total_params_b, strict_minimum=True)
-        active = total if active_params_b is None else parse_range(
-            "active_params_b", active_params_b, strict_minimum=True
+        active = (
+            total
+            if active_params_b is None
+            else parse_range("active_params_b", active_params_b, strict_minimum=True)
         )
         if active[2] > total[2] * (1 + 1e-9) or active[0] > total[0] * (1 + 1e-9):
             raise InputError("active_params_b", f"active parameters {active} exceed total parameters {total}")
@@ -304,8 +306,10 @@ class Impacts:
 
     def explain(self) -> str:
         """A human-readable account of the estimate: results, then every factor with value, unit, source."""
-        lines = [f"Impacts of {self.model} ({self.requests:g} request{'s' if self.requests != 1 else ''}), "
-                 f"zone {self.zone}, boundary {self.boundary}"]
+        lines = [
+            f"Impacts of {self.model} ({self.requests:g} request{'s' if self.requests != 1 else ''}), "
+            f"zone {self.zone}, boundary {self.boundary}"
+        ]
         for i, name in enumerate(INDICATORS):
             t, u, e = self._total(i), self._usage(i), self._embodied(i)
             unit = UNITS[name]
@@ -332,7 +336,14 @@ class Impacts:
             "embodied": self.embodied.as_dict(),
             "warnings": list(self.warnings),
             "factors": [
-                {"name": f.name, "value": f.value, "low": f.low, "high": f.high, "unit": f.unit, "source": f.source}
+                {
+                    "name": f.name,
+                    "value": f.value,
+                    "low": f.low,
+                    "high": f.high,
+                    "unit": f.unit,
+                    "source": f.source,
+                }
                 for f in self.factors()
             ],
         }

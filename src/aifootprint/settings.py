@@ -3,7 +3,8 @@
 The config file is ``aifootprint.toml`` or the ``[tool.aifootprint]`` table of ``pyproject.toml``, found in
 the current directory or its parents (the first of either file found wins), or named by
 ``AIFOOTPRINT_CONFIG``. Besides settings it may hold overlays: ``[models."provider/name"]``,
-``[datacenters."provider"]`` / ``[datacenters."provider/region"]`` and ``[zones."CODE"]`` tables that add to or
+``[datacenters."provider"]`` / ``[datacenters."provider/region"]`` and ``[zones."CODE"]`` tables that add
+to or
 override the shipped catalogue. Every invalid value raises :class:`ConfigError` naming where it came from.
 """
 
@@ -58,7 +59,12 @@ class Settings:
         env = os.environ if env is None else env
         path = _find_config(config, env, Path(cwd) if cwd is not None else Path.cwd())
         file_table = _read_config(path) if path is not None else {}
-        args: dict[str, object | None] = {"zone": zone, "boundary": boundary, "gpu": gpu, "batch_size": batch_size}
+        args: dict[str, object | None] = {
+            "zone": zone,
+            "boundary": boundary,
+            "gpu": gpu,
+            "batch_size": batch_size,
+        }
         values: dict[str, Any] = {}
         provenance: dict[str, str] = {}
         for key in SETTING_KEYS:
@@ -81,7 +87,9 @@ def _validate(key: str, raw: object, origin: str) -> Any:
     try:
         if key == "boundary":
             if raw not in BOUNDARIES:
-                raise ConfigError(f"boundary={raw!r} is not one of {', '.join(BOUNDARIES)} (source: {origin})")
+                raise ConfigError(
+                    f"boundary={raw!r} is not one of {', '.join(BOUNDARIES)} (source: {origin})"
+                )
             return raw
         if key in ("zone", "gpu"):
             if not isinstance(raw, str) or not raw.strip():

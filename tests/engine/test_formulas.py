@@ -28,20 +28,34 @@ def test_host_power_share_and_facility_multiplier() -> None:
     assert f.facility_multiplier(boundary="gpu", pue=1.2, idle_capacity_factor=1.3) == 1.0
     assert f.facility_multiplier(boundary="server", pue=1.2, idle_capacity_factor=1.3) == 1.0
     assert f.facility_multiplier(boundary="datacenter", pue=1.2, idle_capacity_factor=1.3) == 1.2
-    assert f.facility_multiplier(boundary="comprehensive", pue=1.2, idle_capacity_factor=1.3) == pytest.approx(1.56)
+    assert f.facility_multiplier(
+        boundary="comprehensive", pue=1.2, idle_capacity_factor=1.3
+    ) == pytest.approx(1.56)
 
 
 def test_embodied_per_second() -> None:
     # 4 GPUs x 575 kg + 4/8 x 5,733 kg host = 5,166.5 kg, over 64 requests and 3 years
     got = f.embodied_per_second(
-        gpu_embodied=575.0, gpu_count=4, host_embodied=5733.0, gpus_per_server=8, include_host=True,
-        batch_size=64, lifetime_years=3, idle_capacity_factor=1.0,
+        gpu_embodied=575.0,
+        gpu_count=4,
+        host_embodied=5733.0,
+        gpus_per_server=8,
+        include_host=True,
+        batch_size=64,
+        lifetime_years=3,
+        idle_capacity_factor=1.0,
     )
     expected = (4 * 575.0 + 0.5 * 5733.0) / (64 * 3 * 365.25 * 86400)
     assert got == pytest.approx(expected, rel=1e-12)
     gpu_only = f.embodied_per_second(
-        gpu_embodied=575.0, gpu_count=4, host_embodied=5733.0, gpus_per_server=8, include_host=False,
-        batch_size=64, lifetime_years=3, idle_capacity_factor=1.0,
+        gpu_embodied=575.0,
+        gpu_count=4,
+        host_embodied=5733.0,
+        gpus_per_server=8,
+        include_host=False,
+        batch_size=64,
+        lifetime_years=3,
+        idle_capacity_factor=1.0,
     )
     assert gpu_only == pytest.approx(4 * 575.0 / (64 * 3 * 365.25 * 86400), rel=1e-12)
 

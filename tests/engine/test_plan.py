@@ -3,31 +3,48 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aifootprint.catalog.loader import read_json
 from aifootprint.engine.energy_model import EnergyCoefficients, gpu_energy_terms_j
 from aifootprint.engine.plan import HIGH, LOW, VALUE, Deployment, compile_corner, evaluate, latency_s
 
-COEF = EnergyCoefficients(
-    mem_bandwidth_efficiency=0.6, flop_efficiency=0.4, step_overhead_s=0.004, step_overhead_params_exponent=0.3,
-    static_power_fraction=0.3, memory_power_fraction=0.4, compute_power_fraction=0.5,
-    kv_cache_kb_per_token_per_sqrt_b=45.0, prefill_energy_factor=1.0,
-)
+COEF = EnergyCoefficients.from_mapping(read_json("energy_model.json"))
 
 
 def deployment(**over: object) -> Deployment:
     base: dict[str, object] = dict(
-        active_params_b=(8.0, 8.0, 8.0), total_params_b=(8.0, 8.0, 8.0), weight_bits=16.0, gpu_memory_gb=80.0,
-        gpu_tdp_w=700.0, gpu_memory_bandwidth_tb_s=3.35, gpu_dense_tflops=989.0, gpu_count=None,
-        memory_overhead=1.2, batch_size=(64.0, 64.0, 64.0), gpus_per_server=8.0, host_power_w=(800.0, 800.0, 800.0),
-        pue=(1.2, 1.2, 1.2), wue_l_per_kwh=(0.5, 0.5, 0.5), idle_capacity_factor=(1.1, 1.1, 1.1),
-        gwp_kgco2eq_per_kwh=(0.4, 0.4, 0.4), adpe_kgsbeq_per_kwh=1e-7, pe_mj_per_kwh=9.0,
-        grid_water_l_per_kwh=3.0, gpu_embodied_gwp=(500.0, 500.0, 500.0), gpu_embodied_adpe=(0.005,) * 3,
-        gpu_embodied_pe=(7000.0,) * 3, host_embodied_gwp=(6000.0,) * 3, host_embodied_adpe=(0.4,) * 3,
-        host_embodied_pe=(70000.0,) * 3, lifetime_years=(3.0, 3.0, 3.0), boundary="datacenter",
+        active_params_b=(8.0, 8.0, 8.0),
+        total_params_b=(8.0, 8.0, 8.0),
+        weight_bits=16.0,
+        gpu_memory_gb=80.0,
+        gpu_tdp_w=700.0,
+        gpu_memory_bandwidth_tb_s=3.35,
+        gpu_dense_tflops=989.0,
+        gpu_count=None,
+        memory_overhead=1.2,
+        batch_size=(64.0, 64.0, 64.0),
+        gpus_per_server=8.0,
+        host_power_w=(800.0, 800.0, 800.0),
+        pue=(1.2, 1.2, 1.2),
+        wue_l_per_kwh=(0.5, 0.5, 0.5),
+        idle_capacity_factor=(1.1, 1.1, 1.1),
+        gwp_kgco2eq_per_kwh=(0.4, 0.4, 0.4),
+        adpe_kgsbeq_per_kwh=1e-7,
+        pe_mj_per_kwh=9.0,
+        grid_water_l_per_kwh=3.0,
+        gpu_embodied_gwp=(500.0, 500.0, 500.0),
+        gpu_embodied_adpe=(0.005,) * 3,
+        gpu_embodied_pe=(7000.0,) * 3,
+        host_embodied_gwp=(6000.0,) * 3,
+        host_embodied_adpe=(0.4,) * 3,
+        host_embodied_pe=(70000.0,) * 3,
+        lifetime_years=(3.0, 3.0, 3.0),
+        boundary="datacenter",
         latency_catalogue=(0.5, 50.0),
     )
     base.update(over)
@@ -38,8 +55,15 @@ def test_datacenter_boundary_by_hand() -> None:
     d = deployment()
     c = compile_corner(d, COEF, VALUE)
     a_in, a_out, a_ctx = gpu_energy_terms_j(
-        active_params_b=8, total_params_b=8, weight_bits=16, gpu_count=1, batch_size=64, gpu_tdp_w=700,
-        gpu_memory_bandwidth_tb_s=3.35, gpu_dense_tflops=989, coefficients=COEF,
+        active_params_b=8,
+        total_params_b=8,
+        weight_bits=16,
+        gpu_count=1,
+        batch_size=64,
+        gpu_tdp_w=700,
+        gpu_memory_bandwidth_tb_s=3.35,
+        gpu_dense_tflops=989,
+        coefficients=COEF,
     )
     i, o = 1000, 400
     lat = 0.5 + o / 50.0  # catalogue: ttft + output / tokens per second
@@ -67,7 +91,7 @@ def test_boundaries_nest(boundary: str) -> None:
         c = compile_corner(deployment(boundary=b), COEF, VALUE)
         results[b] = evaluate(c, 100, 400, latency_s(c, 100, 400))
     order = ["gpu", "server", "datacenter", "comprehensive"]
-    for lo, hi in zip(order, order[1:]):
+    for lo, hi in itertools.pairwise(order):
         assert results[lo][0] < results[hi][0]
     c = compile_corner(deployment(boundary=boundary), COEF, VALUE)
     if boundary == "gpu":
@@ -76,7 +100,9 @@ def test_boundaries_nest(boundary: str) -> None:
 
 
 def test_gpu_count_from_memory_per_corner() -> None:
-    d = deployment(total_params_b=(100.0, 200.0, 400.0), active_params_b=(10.0, 20.0, 40.0), latency_catalogue=None)
+    d = deployment(
+        total_params_b=(100.0, 200.0, 400.0), active_params_b=(10.0, 20.0, 40.0), latency_catalogue=None
+    )
     lo, val, hi = (compile_corner(d, COEF, k) for k in (LOW, VALUE, HIGH))
     # energy per output token grows with the parameters and the GPU count (4, 8, 16 GPUs)
     assert lo[1] < val[1] < hi[1]
@@ -87,16 +113,34 @@ ranges = st.tuples(st.floats(1.0, 2.0), st.floats(1.0, 3.0))
 
 @settings(max_examples=60, deadline=None)
 @given(
-    total=st.floats(1.0, 800.0), active_share=st.floats(0.05, 1.0), spread=st.floats(1.0, 3.0),
-    batch=st.floats(1.0, 256.0), batch_spread=st.floats(1.0, 4.0), pue=st.floats(1.0, 1.6),
-    input_tokens=st.integers(0, 20_000), output_tokens=st.integers(0, 8_000),
-    s=st.floats(0, 1), t=st.floats(0, 1), u=st.floats(0, 1),
+    total=st.floats(1.0, 800.0),
+    active_share=st.floats(0.05, 1.0),
+    spread=st.floats(1.0, 3.0),
+    batch=st.floats(1.0, 256.0),
+    batch_spread=st.floats(1.0, 4.0),
+    pue=st.floats(1.0, 1.6),
+    input_tokens=st.integers(0, 20_000),
+    output_tokens=st.integers(0, 8_000),
+    s=st.floats(0, 1),
+    t=st.floats(0, 1),
+    u=st.floats(0, 1),
     boundary=st.sampled_from(["gpu", "server", "datacenter", "comprehensive"]),
     catalogue=st.booleans(),
 )
 def test_corners_bound_every_sampled_input(
-    total: float, active_share: float, spread: float, batch: float, batch_spread: float, pue: float,
-    input_tokens: int, output_tokens: int, s: float, t: float, u: float, boundary: str, catalogue: bool,
+    total: float,
+    active_share: float,
+    spread: float,
+    batch: float,
+    batch_spread: float,
+    pue: float,
+    input_tokens: int,
+    output_tokens: int,
+    s: float,
+    t: float,
+    u: float,
+    boundary: str,
+    catalogue: bool,
 ) -> None:
     """A point deployment drawn inside the ranges gives impacts inside [low corner, high corner]."""
     active = total * active_share
@@ -104,7 +148,8 @@ def test_corners_bound_every_sampled_input(
         total_params_b=(total, total * spread, total * spread * spread),
         active_params_b=(active, active * spread, active * spread * spread),
         batch_size=(batch, batch * batch_spread, batch * batch_spread**2),
-        pue=(pue, pue * 1.1, pue * 1.2), boundary=boundary,
+        pue=(pue, pue * 1.1, pue * 1.2),
+        boundary=boundary,
         latency_catalogue=(0.3, 40.0) if catalogue else None,
     )
     k = spread ** (2 * s)
@@ -120,7 +165,9 @@ def test_corners_bound_every_sampled_input(
     got = evaluate(pc, input_tokens, output_tokens, latency_s(pc, input_tokens, output_tokens))
     lo = evaluate(corners[0], input_tokens, output_tokens, latency_s(corners[0], input_tokens, output_tokens))
     hi = evaluate(corners[2], input_tokens, output_tokens, latency_s(corners[2], input_tokens, output_tokens))
-    val = evaluate(corners[1], input_tokens, output_tokens, latency_s(corners[1], input_tokens, output_tokens))
+    val = evaluate(
+        corners[1], input_tokens, output_tokens, latency_s(corners[1], input_tokens, output_tokens)
+    )
     for i in range(8):
         assert lo[i] <= got[i] * (1 + 1e-9) + 1e-300
         assert got[i] <= hi[i] * (1 + 1e-9) + 1e-300

@@ -195,7 +195,9 @@ class Catalog:
         close = difflib.get_close_matches(t, list(pool), n=5, cutoff=0.6)
         if not close and "/" in t:  # compare on the bare name too
             bare = {_norm(n.partition("/")[2]): n for n in names}
-            close = [_norm(bare[c]) for c in difflib.get_close_matches(t.partition("/")[2], list(bare), 5, 0.6)]
+            close = [
+                _norm(bare[c]) for c in difflib.get_close_matches(t.partition("/")[2], list(bare), 5, 0.6)
+            ]
         return tuple(pool[c] for c in close)
 
     def _suggest_models(self, target: str) -> str:
@@ -209,14 +211,16 @@ class Catalog:
 
     def zone(self, code: str) -> Zone:
         if not isinstance(code, str) or not code.strip():
-            raise InputError("zone", "must be a non-empty zone code such as 'FRA', 'US-VA' or 'aws:us-east-1'")
+            raise InputError(
+                "zone", "must be a non-empty zone code such as 'FRA', 'US-VA' or 'aws:us-east-1'"
+            )
         z = self._zones.get(code.strip().upper())
         if z is None:
             close = difflib.get_close_matches(code.upper(), list(self._zones), n=5, cutoff=0.6)
             hint = f" (close matches: {', '.join(self._zones[c].code for c in close)})" if close else ""
             raise UnknownZoneError(
                 f"unknown zone {code!r}{hint}. List zones with `aifootprint zones [QUERY]` or "
-                "af.zones(); add one in the overlay file under [zones.\"CODE\"].",
+                'af.zones(); add one in the overlay file under [zones."CODE"].',
                 key=code,
                 suggestions=tuple(self._zones[c].code for c in close),
             )
@@ -225,7 +229,8 @@ class Catalog:
     def zones(self, query: str | None = None) -> list[Zone]:
         q = _norm(query) if query else None
         return [
-            z for _, z in sorted(self._zones.items())
+            z
+            for _, z in sorted(self._zones.items())
             if q is None or q in _norm(z.code) or q in _norm(z.name) or q == _norm(z.parent)
         ]
 
@@ -244,7 +249,8 @@ class Catalog:
         if dc is None:
             known = sorted({k[0] for k in self._datacenters})
             raise UnknownProviderError(
-                f"no datacenter for provider {provider!r} (known: {', '.join(known)}); add one in the overlay "
+                f"no datacenter for provider {provider!r} (known: {', '.join(known)}); "
+                "add one in the overlay "
                 f'file under [datacenters."{p}"] with zone and pue',
                 key=provider,
             )
@@ -269,7 +275,8 @@ class Catalog:
             keys = sorted({self._accelerator_index[c].key for c in close})
             hint = f" (close matches: {', '.join(keys)})" if keys else ""
             raise UnknownHardwareError(
-                f"unknown accelerator {name!r}{hint}; known: {', '.join(sorted(a.key for a in self.accelerators()))}",
+                f"unknown accelerator {name!r}{hint}; "
+                f"known: {', '.join(sorted(a.key for a in self.accelerators()))}",
                 key=name,
                 suggestions=tuple(keys),
             )
@@ -320,13 +327,31 @@ def _hw_norm(name: str) -> str:
 # -- overlay parsing -----------------------------------------------------------------------------------------
 
 _MODEL_FIELDS = {
-    "total_params_b", "active_params_b", "precision", "architecture", "aliases", "tokens_per_s", "ttft_s",
-    "estimated", "estimate_note", "source", "sources", "open_weights", "deprecated",
+    "total_params_b",
+    "active_params_b",
+    "precision",
+    "architecture",
+    "aliases",
+    "tokens_per_s",
+    "ttft_s",
+    "estimated",
+    "estimate_note",
+    "source",
+    "sources",
+    "open_weights",
+    "deprecated",
 }
 _DC_FIELDS = {"zone", "pue", "wue_l_per_kwh", "operator", "source"}
 _ZONE_FIELDS = {
-    "name", "parent", "gwp_kgco2eq_per_kwh", "gwp_basis", "adpe_kgsbeq_per_kwh", "pe_mj_per_kwh",
-    "water_l_per_kwh", "year", "source",
+    "name",
+    "parent",
+    "gwp_kgco2eq_per_kwh",
+    "gwp_basis",
+    "adpe_kgsbeq_per_kwh",
+    "pe_mj_per_kwh",
+    "water_l_per_kwh",
+    "year",
+    "source",
 }
 
 
@@ -350,7 +375,9 @@ def _model_from_overlay(key: str, table: Mapping[str, Any], origin: str) -> Mode
     if not sep or not provider or not name:
         raise ConfigError(f"{where}: the key must be 'provider/name', e.g. models.\"acme/bert-finetuned\"")
     if "total_params_b" not in table:
-        raise ConfigError(f"{where}: total_params_b is required (billions of parameters, e.g. 0.11 or [7, 9])")
+        raise ConfigError(
+            f"{where}: total_params_b is required (billions of parameters, e.g. 0.11 or [7, 9])"
+        )
     sources = table.get("sources", [table["source"]] if "source" in table else [origin])
     try:
         return Model(
@@ -359,7 +386,8 @@ def _model_from_overlay(key: str, table: Mapping[str, Any], origin: str) -> Mode
             total_params_b=_range(where, "total_params_b", table["total_params_b"], strict_minimum=True),
             active_params_b=(
                 _range(where, "active_params_b", table["active_params_b"], strict_minimum=True)
-                if "active_params_b" in table else None
+                if "active_params_b" in table
+                else None
             ),
             precision=str(table.get("precision", "bf16")),
             architecture=table.get("architecture"),
@@ -384,7 +412,7 @@ def _datacenter_from_overlay(cat: Catalog, key: str, table: Mapping[str, Any], o
         (canonical_provider(provider), "")
     )
     if "zone" not in table and base is None:
-        raise ConfigError(f"{where}: zone is required for a new datacenter (e.g. zone = \"DEU\")")
+        raise ConfigError(f'{where}: zone is required for a new datacenter (e.g. zone = "DEU")')
     zone = str(table.get("zone", base.zone if base else ""))
     try:
         cat.zone(zone)
@@ -418,10 +446,13 @@ def _zone_from_overlay(cat: Catalog, code: str, table: Mapping[str, Any], origin
     except (UnknownZoneError, InputError) as exc:
         raise ConfigError(f"{where}.parent: {exc}") from None
     if "gwp_kgco2eq_per_kwh" not in table and existing is None:
-        raise ConfigError(f"{where}: gwp_kgco2eq_per_kwh is required (kgCO2eq per kWh, e.g. 0.35 or [0.3, 0.4])")
+        raise ConfigError(
+            f"{where}: gwp_kgco2eq_per_kwh is required (kgCO2eq per kWh, e.g. 0.35 or [0.3, 0.4])"
+        )
     gwp = (
         _range(where, "gwp_kgco2eq_per_kwh", table["gwp_kgco2eq_per_kwh"])
-        if "gwp_kgco2eq_per_kwh" in table else parent.gwp_kgco2eq_per_kwh
+        if "gwp_kgco2eq_per_kwh" in table
+        else parent.gwp_kgco2eq_per_kwh
     )
     source = str(table.get("source", origin))
 
@@ -435,7 +466,9 @@ def _zone_from_overlay(cat: Catalog, code: str, table: Mapping[str, Any], origin
     water, water_src = scalar("water_l_per_kwh", parent.water_l_per_kwh, parent.water_source)
     basis = str(table.get("gwp_basis", "lifecycle"))
     if basis not in ("lifecycle", "combustion", "co2_combustion"):
-        raise ConfigError(f"{where}.gwp_basis: must be lifecycle, combustion or co2_combustion, got {basis!r}")
+        raise ConfigError(
+            f"{where}.gwp_basis: must be lifecycle, combustion or co2_combustion, got {basis!r}"
+        )
     return Zone(
         code=code,
         name=str(table.get("name", code)),

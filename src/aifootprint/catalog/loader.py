@@ -28,9 +28,7 @@ def read_json(name: str) -> Any:
 
 
 def _rows(name: str) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(read_text(name)))
-    for i, row in enumerate(reader, start=2):
-        yield i, row
+    yield from enumerate(csv.DictReader(io.StringIO(read_text(name))), start=2)
 
 
 def _num(name: str, line: int, row: dict[str, str], col: str, *, optional: bool = False) -> float | None:
@@ -85,7 +83,9 @@ def load_models() -> list[Model]:
                 )
             )
         except (KeyError, ValueError, TypeError) as exc:
-            raise DataFileError(f"models.json: model #{i} ({m.get('provider')}/{m.get('name')}): {exc}") from None
+            raise DataFileError(
+                f"models.json: model #{i} ({m.get('provider')}/{m.get('name')}): {exc}"
+            ) from None
     return out
 
 
@@ -155,7 +155,9 @@ def load_accelerators() -> list[Accelerator]:
                 embodied_adpe_kgsbeq=_triple(
                     name, line, r, "embodied_adpe_kgsbeq", "embodied_adpe_low", "embodied_adpe_high"
                 ),
-                embodied_pe_mj=_triple(name, line, r, "embodied_pe_mj", "embodied_pe_low", "embodied_pe_high"),
+                embodied_pe_mj=_triple(
+                    name, line, r, "embodied_pe_mj", "embodied_pe_low", "embodied_pe_high"
+                ),
                 spec_source=r["spec_source"],
                 embodied_source=r["embodied_source"],
             )
@@ -189,14 +191,15 @@ def load_servers() -> list[Server]:
 def load_defaults() -> dict[str, Default]:
     out: dict[str, Default] = {}
     for key, d in read_json("defaults.json").items():
-        if key.startswith("_"):
+        if key.startswith("_") or not isinstance(d, dict):  # schema_version, comments
             continue
         v = d["value"]
         if isinstance(v, str):
             out[key] = Default(key, v, d.get("unit", ""), d["source"])
         else:
-            lo, hi = d.get("low", v), d.get("high", v)
-            out[key] = Default(key, (float(lo), float(v), float(hi)), d.get("unit", ""), d["source"])
+            val = float(v)
+            lo, hi = float(d.get("low", val)), float(d.get("high", val))
+            out[key] = Default(key, (lo, val, hi), str(d.get("unit", "")), str(d["source"]))
     return out
 
 

@@ -53,9 +53,13 @@ def _range_arg(text: str) -> float | tuple[float, float]:
 
 
 def _add_request_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--output-tokens", type=_tokens, required=True, help="output tokens per request (incl. reasoning)")
+    p.add_argument(
+        "--output-tokens", type=_tokens, required=True, help="output tokens per request (incl. reasoning)"
+    )
     p.add_argument("--input-tokens", type=_tokens, default=0, help="input (prompt) tokens per request")
-    p.add_argument("--latency", type=_positive, default=None, metavar="SECONDS", help="measured latency per request")
+    p.add_argument(
+        "--latency", type=_positive, default=None, metavar="SECONDS", help="measured latency per request"
+    )
     p.add_argument("--zone", help="electricity zone: FRA, US-VA, aws:eu-west-3 ... (see `aifootprint zones`)")
     p.add_argument("--region", help="provider region (datacenter row), e.g. us-east-1")
     p.add_argument("--boundary", choices=("gpu", "server", "datacenter", "comprehensive"))

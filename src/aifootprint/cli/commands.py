@@ -44,7 +44,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     if args.json:
         dump_json(imp.to_dict())
         return 0
-    cat = api.catalog()
+    cat = api.get_catalog()
     lines = [_header(imp, args), "", impacts_table(imp), "", *equivalents(cat, imp)]
     if imp.warnings:
         lines += ["", *_warnings(imp)]
@@ -83,19 +83,35 @@ def _params(t: tuple[float, float, float]) -> str:
 def cmd_models(args: argparse.Namespace) -> int:
     found: list[Model] = api.models(args.provider, args.query)
     if args.json:
-        dump_json([
-            {
-                "id": m.id, "provider": m.provider, "name": m.name, "aliases": list(m.aliases),
-                "architecture": m.architecture, "total_params_b": list(m.total_params_b),
-                "active_params_b": list(m.active_params_b), "precision": m.precision,
-                "estimated": m.estimated, "deprecated": m.deprecated, "sources": list(m.sources),
-            }
-            for m in found
-        ])
+        dump_json(
+            [
+                {
+                    "id": m.id,
+                    "provider": m.provider,
+                    "name": m.name,
+                    "aliases": list(m.aliases),
+                    "architecture": m.architecture,
+                    "total_params_b": list(m.total_params_b),
+                    "active_params_b": list(m.active_params_b),
+                    "precision": m.precision,
+                    "estimated": m.estimated,
+                    "deprecated": m.deprecated,
+                    "sources": list(m.sources),
+                }
+                for m in found
+            ]
+        )
         return 0
     rows = [
-        [m.id, m.architecture, _params(m.total_params_b), _params(m.active_params_b), m.precision,
-         "estimated" if m.estimated else "", ", ".join(m.aliases)[:60]]
+        [
+            m.id,
+            m.architecture,
+            _params(m.total_params_b),
+            _params(m.active_params_b),
+            m.precision,
+            "estimated" if m.estimated else "",
+            ", ".join(m.aliases)[:60],
+        ]
         for m in found
     ]
     print(table(["Model", "Arch", "Total B", "Active B", "Precision", "Size", "Aliases"], rows))
@@ -106,19 +122,33 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_zones(args: argparse.Namespace) -> int:
     found = api.zones(args.query)
     if args.json:
-        dump_json([
-            {
-                "zone": z.code, "name": z.name, "kind": z.kind, "parent": z.parent,
-                "gwp_kgco2eq_per_kwh": list(z.gwp_kgco2eq_per_kwh), "gwp_basis": z.gwp_basis,
-                "adpe_kgsbeq_per_kwh": z.adpe_kgsbeq_per_kwh, "pe_mj_per_kwh": z.pe_mj_per_kwh,
-                "water_l_per_kwh": z.water_l_per_kwh, "gwp_source": z.gwp_source,
-            }
-            for z in found
-        ])
+        dump_json(
+            [
+                {
+                    "zone": z.code,
+                    "name": z.name,
+                    "kind": z.kind,
+                    "parent": z.parent,
+                    "gwp_kgco2eq_per_kwh": list(z.gwp_kgco2eq_per_kwh),
+                    "gwp_basis": z.gwp_basis,
+                    "adpe_kgsbeq_per_kwh": z.adpe_kgsbeq_per_kwh,
+                    "pe_mj_per_kwh": z.pe_mj_per_kwh,
+                    "water_l_per_kwh": z.water_l_per_kwh,
+                    "gwp_source": z.gwp_source,
+                }
+                for z in found
+            ]
+        )
         return 0
     rows = [
-        [z.code, z.name[:40], z.kind, f"{z.gwp_kgco2eq_per_kwh[1] * 1000:.0f}", z.gwp_basis,
-         f"{z.water_l_per_kwh:.3g}"]
+        [
+            z.code,
+            z.name[:40],
+            z.kind,
+            f"{z.gwp_kgco2eq_per_kwh[1] * 1000:.0f}",
+            z.gwp_basis,
+            f"{z.water_l_per_kwh:.3g}",
+        ]
         for z in found
     ]
     print(table(["Zone", "Name", "Kind", "gCO2eq/kWh", "Basis", "Water L/kWh"], rows, align_right=(3, 5)))

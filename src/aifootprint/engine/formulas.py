@@ -64,7 +64,9 @@ def embodied_per_second(
     A request holds ``gpu_count`` accelerators (and their share of one host) for its latency, shared with
     ``batch_size - 1`` other requests; the hardware's manufacturing impact is spread over its lifetime.
     """
-    hardware = gpu_count * gpu_embodied + (gpu_count / gpus_per_server * host_embodied if include_host else 0.0)
+    hardware = gpu_count * gpu_embodied + (
+        gpu_count / gpus_per_server * host_embodied if include_host else 0.0
+    )
     return hardware * idle_capacity_factor / (batch_size * lifetime_years * SECONDS_PER_YEAR)
 
 

@@ -90,7 +90,9 @@ def corner_gpu_count(d: Deployment, corner: int) -> int:
     if d.gpu_count is not None:
         return d.gpu_count
     mem = f.model_memory_gb(
-        total_params_b=_pick(d.total_params_b, corner), weight_bits=d.weight_bits, memory_overhead=d.memory_overhead
+        total_params_b=_pick(d.total_params_b, corner),
+        weight_bits=d.weight_bits,
+        memory_overhead=d.memory_overhead,
     )
     return f.gpu_count_required(memory_gb=mem, gpu_memory_gb=d.gpu_memory_gb)
 
@@ -122,7 +124,8 @@ def compile_corner(d: Deployment, coefficients: EnergyCoefficients, corner: int)
     host_w = (
         f.host_power_share_w(
             host_power_w=_pick(d.host_power_w, corner), gpu_count=n, gpus_per_server=d.gpus_per_server
-        ) / batch
+        )
+        / batch
         if include_host
         else 0.0
     )
@@ -165,8 +168,11 @@ def compile_corner(d: Deployment, coefficients: EnergyCoefficients, corner: int)
 
 def latency_s(c: tuple[float, ...], input_tokens: Any, output_tokens: Any) -> Any:
     """(L1) Request latency from a corner's coefficients: fixed + per-token + context-dependent terms."""
-    return c[3] + c[4] * input_tokens + c[5] * output_tokens + c[6] * output_tokens * (
-        input_tokens + 0.5 * output_tokens
+    return (
+        c[3]
+        + c[4] * input_tokens
+        + c[5] * output_tokens
+        + c[6] * output_tokens * (input_tokens + 0.5 * output_tokens)
     )
 
 
@@ -180,7 +186,11 @@ def evaluate(c: tuple[float, ...], input_tokens: Any, output_tokens: Any, latenc
     (U1) usage impact = boundary energy x zone factor ; (W1) water = IT energy x water factor
     (E2) embodied impact = latency x embodied per second
     """
-    gpu_j = c[0] * input_tokens + c[1] * output_tokens + c[2] * output_tokens * (input_tokens + 0.5 * output_tokens)
+    gpu_j = (
+        c[0] * input_tokens
+        + c[1] * output_tokens
+        + c[2] * output_tokens * (input_tokens + 0.5 * output_tokens)
+    )
     it_kwh = (gpu_j + c[7] * latency) / f.JOULES_PER_KWH
     energy = it_kwh * c[8]
     return (
@@ -198,7 +208,16 @@ def evaluate(c: tuple[float, ...], input_tokens: Any, output_tokens: Any, latenc
 class Plan:
     """Compiled estimate for one (model, deployment, zone, boundary): corners plus what explains them."""
 
-    __slots__ = ("boundary", "corners", "deployment", "factors", "latency_source", "model_id", "warnings", "zone")
+    __slots__ = (
+        "boundary",
+        "corners",
+        "deployment",
+        "factors",
+        "latency_source",
+        "model_id",
+        "warnings",
+        "zone",
+    )
 
     def __init__(
         self,
