@@ -91,9 +91,34 @@ def _factorize(table: Any, kind: str, col: str, n: int) -> tuple[Any, list[objec
     values = table[col].to_numpy() if kind == "polars" else np.asarray(table[col], dtype=object)
     if values.shape != (n,):
         raise InputError(col, f"expected {n} values, got shape {values.shape}")
+    try:  # hash-based factorisation in C when pandas is there
+        import pandas as pd
+    except ImportError:
+        pass
+    else:
+        codes, cats = pd.factorize(values, use_na_sentinel=True)
+        uniques = [_clean(v) for v in cats]
+        if (codes < 0).any():
+            codes = np.where(codes < 0, len(uniques), codes)
+            uniques.append(None)
+        return codes.astype(np.int64, copy=False), uniques
     index: dict[object, int] = {}
     codes = np.fromiter((index.setdefault(_clean(v), len(index)) for v in values), dtype=np.int64, count=n)
     return codes, list(index)
+
+
+def _dense_groups(group: Any, size: int) -> tuple[Any, Any]:
+    """Distinct group keys (sorted) and each row's index into them, in O(rows) when keys are dense."""
+    np = _numpy()
+    if size > 4 * len(group) + 1024:
+        uniq, codes = np.unique(group, return_inverse=True)
+        return uniq, codes.reshape(-1)
+    present = np.zeros(size, dtype=bool)
+    present[group] = True
+    uniq = np.flatnonzero(present)
+    remap = np.zeros(size, dtype=np.int64)
+    remap[uniq] = np.arange(len(uniq))
+    return uniq, remap.take(group)
 
 
 def _clean(v: object) -> object:
@@ -176,11 +201,10 @@ def estimate_many(
     else:
         z_codes, z_values = np.zeros(n, dtype=np.int64), [None]
     group = m_codes * len(z_values) + z_codes
-    uniq, codes = np.unique(group, return_inverse=True)
-    codes = codes.reshape(-1)
+    uniq, codes = _dense_groups(group, len(m_values) * len(z_values))
 
     n_coef = len(COEFFICIENTS)
-    table_coef = np.empty((3, n_coef, len(uniq)))
+    table_coef = np.empty((3, n_coef, len(uniq)))  # corner x coefficient x group
     warnings: list[str] = []
     for g, key in enumerate(uniq.tolist()):
         model = m_values[key // len(z_values)]
@@ -207,6 +231,10 @@ def estimate_many(
             w = (*w, "latency-modelled")  # only where latency is missing; refined per row below
         warnings.append(",".join(w))
 
+    # a coefficient equal in every group stays a scalar (no per-row gather)
+    per_corner = [
+        [float(row[0]) if (row == row[0]).all() else row for row in table_coef[k]] for k in range(3)
+    ]
     results = {
         f"{name}{suffix}": np.empty(n) for name, _ in OUTPUT_COLUMNS for suffix in ("", "_low", "_high")
     }
@@ -216,7 +244,7 @@ def estimate_many(
         c_idx = codes[sl]
         i_t, o_t = in_t[sl], out_t[sl]
         for k in range(3):
-            coef = tuple(table_coef[k, j].take(c_idx) for j in range(n_coef))
+            coef = tuple(c if isinstance(c, float) else c.take(c_idx) for c in per_corner[k])
             modelled = latency_s(coef, i_t, o_t)
             if lat is None:
                 used = modelled
@@ -227,38 +255,62 @@ def estimate_many(
             if req is not None:
                 r = req[sl]
                 e, g_, a, p, w_, eg, ea, ep = (x * r for x in (e, g_, a, p, w_, eg, ea, ep))
-            totals = (e + 0.0, g_ + eg, a + ea, p + ep, w_ + 0.0)
+            # energy and water have no embodied share: the scalar path adds 0.0, a no-op for x >= 0
+            totals = (e, g_ + eg, a + ea, p + ep, w_)
             for name, i in OUTPUT_COLUMNS:
                 results[name + suffixes[k]][sl] = totals[i]
-    warn_col = np.asarray(warnings, dtype=object).take(codes)
+    # warnings: one code list per group; rows with a measured latency drop "latency-modelled"
+    labels = warnings
+    warn_codes = codes
     if lat is not None and any("latency-modelled" in w for w in warnings):
-        measured = ~np.isnan(lat)
-        stripped = np.asarray([_strip_latency(w) for w in warnings], dtype=object)
-        warn_col = np.where(measured, stripped.take(codes), warn_col)
-    return _attach(table, kind, results, warn_col)
+        labels = warnings + [_strip_latency(w) for w in warnings]
+        warn_codes = np.where(np.isnan(lat), codes, codes + len(warnings))
+    return _attach(table, kind, results, warn_codes, labels)
 
 
 def _strip_latency(w: str) -> str:
     return ",".join(c for c in w.split(",") if c and c != "latency-modelled")
 
 
-def _attach(table: Any, kind: str, results: dict[str, Any], warn_col: Any) -> Any:
+def _attach(table: Any, kind: str, results: dict[str, Any], warn_codes: Any, labels: list[str]) -> Any:
+    """Append the result columns; ``warnings`` is dictionary-encoded (categorical) where the kind has it."""
+    np = _numpy()
     if kind == "pandas":
-        return table.assign(**results, warnings=warn_col)
+        import pandas as pd
+
+        extra = pd.DataFrame(results, index=table.index, copy=False)
+        extra["warnings"] = pd.Categorical.from_codes(
+            warn_codes, categories=pd.Index(_unique_labels(labels, warn_codes))
+        )
+        return pd.concat([table, extra], axis=1)
     if kind == "polars":
         import polars as pl
 
-        return table.with_columns(
-            *(pl.Series(k, v) for k, v in results.items()),
-            pl.Series("warnings", warn_col.tolist(), dtype=pl.String),
+        cats = _unique_labels(labels, warn_codes)
+        warn = pl.Series(
+            "warnings", np.asarray(cats, dtype=object)[warn_codes].tolist(), dtype=pl.Categorical
         )
+        return table.with_columns(*(pl.Series(k, v) for k, v in results.items()), warn)
     if kind == "arrow":
         import pyarrow as pa
 
         for k, v in results.items():
             table = table.append_column(k, pa.array(v))
-        return table.append_column("warnings", pa.array(warn_col.tolist(), type=pa.string()))
+        cats = _unique_labels(labels, warn_codes)
+        warn = pa.DictionaryArray.from_arrays(
+            pa.array(warn_codes.astype(np.int32)), pa.array(cats, pa.string())
+        )
+        return table.append_column("warnings", warn)
     out = dict(table)
     out.update(results)
-    out["warnings"] = warn_col
+    out["warnings"] = np.asarray(labels, dtype=object).take(warn_codes)
     return out
+
+
+def _unique_labels(labels: list[str], codes: Any) -> list[str]:
+    """Categories must be unique: re-map duplicate labels onto their first occurrence, in place."""
+    first: dict[str, int] = {}
+    remap = [first.setdefault(label, len(first)) for label in labels]
+    if len(first) != len(labels):
+        codes[...] = _numpy().asarray(remap).take(codes)
+    return list(first)

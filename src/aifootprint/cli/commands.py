@@ -27,8 +27,14 @@ def _estimate_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _requests(n: float) -> str:
+    if n == 1:
+        return "1 request"
+    return f"{n:,.0f} requests" if float(n).is_integer() else f"{n:g} requests"
+
+
 def _header(imp: Impacts, args: argparse.Namespace) -> str:
-    n = f"{args.requests:g} requests" if args.requests != 1 else "1 request"
+    n = _requests(args.requests)
     return (
         f"{imp.model}: {n} × ({args.input_tokens} input + {args.output_tokens} output tokens), "
         f"zone {imp.zone}, boundary {imp.boundary}"
@@ -66,11 +72,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         row = [r.model]
         for name in ("energy", "gwp", "water"):
             value, rng = fmt_quantity(getattr(r, name))
-            row.append(f"{value} {rng}")
+            row.append(f"{value} ({rng})")
         row.append(f"{r.gwp.value / base:.3g}×")
         row.append(",".join(r.warnings))
         rows.append(row)
-    n = f"{args.requests:g} requests" if args.requests != 1 else "1 request"
+    n = _requests(args.requests)
     print(f"{n} × ({args.input_tokens} input + {args.output_tokens} output tokens)\n")
     print(table(["Model", "Energy", "GHG (GWP)", "Water", "GWP vs best", "Warnings"], rows))
     return 0

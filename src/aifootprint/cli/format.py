@@ -27,12 +27,23 @@ def scale_for(unit: str, magnitude: float) -> tuple[float, str]:
     return scales[-1]
 
 
+def _num(x: float) -> str:
+    """Three significant digits, never in exponent notation (values are pre-scaled to [1, 1000))."""
+    if x == 0:
+        return "0"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.3g}" if abs(x) >= 1e-3 else f"{x:.2e}"
+
+
 def fmt_quantity(q: Quantity, *, with_range: bool = True) -> tuple[str, str]:
-    factor, symbol = scale_for(q.unit, abs(q.value))
-    value = f"{q.value / factor:.3g} {symbol}"
+    if q.value == 0 and q.high == 0:
+        return "0", "" if not with_range else "0"
+    factor, symbol = scale_for(q.unit, abs(q.value) or abs(q.high))
+    value = f"{_num(q.value / factor)} {symbol}"
     if not with_range:
         return value, ""
-    return value, f"[{q.low / factor:.3g} – {q.high / factor:.3g}]"
+    return value, f"{_num(q.low / factor)} – {_num(q.high / factor)} {symbol}"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], align_right: Sequence[int] = ()) -> str:
@@ -56,7 +67,7 @@ def impacts_table(imp: Impacts) -> str:
         usage = fmt_quantity(getattr(imp.usage, name), with_range=False)[0]
         embodied = fmt_quantity(getattr(imp.embodied, name), with_range=False)[0]
         rows.append([LABELS[name], value, rng, usage, embodied])
-    return table(["Impact", "Value", "Range (low – high)", "Usage", "Embodied"], rows)
+    return table(["Impact", "Value", "Range (low – high)", "Usage", "Embodied"], rows, align_right=(1, 3, 4))
 
 
 def equivalents(cat: Catalog, imp: Impacts) -> list[str]:
@@ -68,11 +79,16 @@ def equivalents(cat: Catalog, imp: Impacts) -> list[str]:
         if eq is None or eq.value <= 0:
             continue
         n = quantities[eq.quantity] / eq.value
-        out.append(f"≈ {_fmt_count(n)} × {eq.label}  ({eq.source})")
+        out.append(f"≈ {_fmt_count(n)} × {eq.label} ({_short_source(eq.source)})")
     return out
+
+
+def _short_source(source: str) -> str:
+    """The publisher part of a source (before the title), e.g. 'US EPA'."""
+    return source.split(",", maxsplit=1)[0].split(" - ", maxsplit=1)[0].strip()
 
 
 def _fmt_count(n: float) -> str:
     if n >= 100:
         return f"{n:,.0f}"
-    return f"{n:.3g}"
+    return f"{n:.3g}" if n >= 1e-3 else f"{n:.2e}"

@@ -9,21 +9,22 @@ concurrent requests. Each decode *step* emits one token for every running reques
 roofline-like sum (Williams et al. 2009, "Roofline", CACM 52(4); applied to LLM decoding e.g. by
 Yuan et al. 2024, "LLM Inference Unveiled", arXiv 2402.16363)::
 
-    W_GB      = weight_bits/8 * (P_act + (P_tot - P_act) * (1 - (1 - P_act/P_tot) ** B))   # weights read per step
-    t_mem_s   = W_GB / (n * BW_TB_s * 1000 * eta_mem)                                        # HBM streaming
-    t_flop_s  = 2 * P_act**(1-mu) * P_tot**mu * B / (n * F_TFLOPS * 1000 * eta_flop)           # GEMM FLOPs
-    t_oh_s    = tau_0 * (P_tot / 10) ** gamma_tau                                            # launch/scheduling
+    W_GB      = weight_bits/8 * (P_act + (P_tot - P_act) * (1 - (1 - P_act/P_tot) ** B))  # weights/step
+    t_mem_s   = W_GB / (n * BW_TB_s * 1000 * eta_mem)                                 # HBM streaming
+    t_flop_s  = 2 * P_act**(1-mu) * P_tot**mu * B / (n * F_TFLOPS * 1000 * eta_flop)  # GEMM FLOPs
+    t_oh_s    = tau_0 * (P_tot / 10) ** gamma_tau                                     # launch/scheduling
     t_step_s  = t_mem_s + t_flop_s + t_oh_s
     t_kv_s    = B * ctx * kv_GB / (n * BW_TB_s * 1000 * eta_mem),  kv_GB = k_kv * sqrt(P_act) * 1e-6
 
 (P in billions of parameters, B = batch size, n = GPU count, ctx = tokens already in the sequence.)
-``mu`` (0 <= mu <= 1) is an MoE compute penalty: with many small experts each expert's grouped GEMM sees
-only ``B * P_act / P_tot`` tokens and runs far below peak, so MoE decode behaves as if it computed with
-``P_act**(1-mu) * P_tot**mu`` parameters (dense models: exactly ``P_act``). The MoE weight term is the expected share of expert weights touched when B tokens each pick experts with
-probability ``P_act/P_tot`` (distinct-experts expectation, independent routing): at B = 1 only the active
-parameters are read, at large B nearly all of them. Dense models (``P_tot == P_act``) read all weights.
-Mamba/Transformer hybrids are treated as dense transformers (their small KV cache is not modelled: their
-context term is over-estimated, which is conservative).
+``mu`` (0 <= mu <= 1) is an MoE compute penalty: with many small experts each expert's grouped GEMM sees only
+``B * P_act / P_tot`` tokens and runs far below peak, so MoE decode behaves as if it computed with
+``P_act**(1-mu) * P_tot**mu`` parameters (dense models: exactly ``P_act``). The MoE weight term is the
+expected share of expert weights touched when B tokens each pick experts with probability ``P_act/P_tot``
+(distinct-experts expectation, independent routing): at B = 1 only the active parameters are read, at large B
+nearly all of them. Dense models (``P_tot == P_act``) read all weights. Mamba/Transformer hybrids are treated
+as dense transformers (their small KV cache is not modelled: their context term is over-estimated, which is
+conservative).
 
 GPU power is split into a static part and parts proportional to how busy the memory system and the tensor
 cores are. The utilisation shares ``t_mem/t_step`` and ``t_flop/t_step`` sum to at most 1 and the dynamic
@@ -33,6 +34,8 @@ parts are shares ``h_mem, h_flop <= 1`` of the headroom ``1 - p_static``, so pow
     P_gpu_W = TDP_W * (p_static + p_mem * t_mem/t_step + p_flop * t_flop/t_step) <= TDP_W
 
 so the replica's energy per step is ``n * TDP * (p_static * t_step + p_mem * t_mem + p_flop * t_flop)``.
+(The fit finds h_flop = 1 -- compute-bound decode reaches TDP -- and h_mem ~ 0: streaming weights costs
+about the static power.)
 Prefill is compute-bound: one input token costs ``2 * P_act`` GFLOP at an effective energy of
 ``c_prefill * TDP / F`` per FLOP (``c_prefill`` = power fraction / model-FLOPs utilisation).
 
@@ -216,10 +219,15 @@ def _decode_step(
     mem_s = weights_read_gb / bandwidth_gb_s
     # MoE compute penalty; P_act^(1-mu) * P_tot^mu is non-decreasing in both for 0 <= mu <= 1
     flop_params_b = active_params_b ** (1.0 - c.moe_compute_exponent) * total_b**c.moe_compute_exponent
-    flop_s = 2.0 * flop_params_b * batch_size / (
-        gpu_count * gpu_dense_tflops * _GFLOP_PER_TFLOP * c.flop_efficiency
+    flop_s = (
+        2.0
+        * flop_params_b
+        * batch_size
+        / (gpu_count * gpu_dense_tflops * _GFLOP_PER_TFLOP * c.flop_efficiency)
     )
-    overhead_s = c.step_overhead_s * (total_b / _OVERHEAD_REFERENCE_PARAMS_B) ** c.step_overhead_params_exponent
+    overhead_s = (
+        c.step_overhead_s * (total_b / _OVERHEAD_REFERENCE_PARAMS_B) ** c.step_overhead_params_exponent
+    )
     kv_gb_per_token = c.kv_cache_kb_per_token_per_sqrt_b * math.sqrt(active_params_b) * 1e-6
     kv_s = batch_size * kv_gb_per_token / bandwidth_gb_s
     return _Step(mem_s=mem_s, flop_s=flop_s, overhead_s=overhead_s, kv_s_per_context_token=kv_s)
@@ -352,8 +360,10 @@ def request_gpu_energy_j(
 ) -> float:
     """Evaluate ``a_in*I + a_out*O + a_ctx*O*(I + O/2)`` for terms from :func:`gpu_energy_terms_j`."""
     a_in, a_out, a_ctx = terms_j
-    return a_in * input_tokens + a_out * output_tokens + a_ctx * output_tokens * (
-        input_tokens + output_tokens / 2.0
+    return (
+        a_in * input_tokens
+        + a_out * output_tokens
+        + a_ctx * output_tokens * (input_tokens + output_tokens / 2.0)
     )
 
 
@@ -362,6 +372,8 @@ def request_latency_s(
 ) -> float:
     """Time to first token plus generation time, from :func:`decode_latency_terms_s` terms."""
     s_in, s_out, s_ctx = terms_s
-    return s_in * input_tokens + s_out * output_tokens + s_ctx * output_tokens * (
-        input_tokens + output_tokens / 2.0
+    return (
+        s_in * input_tokens
+        + s_out * output_tokens
+        + s_ctx * output_tokens * (input_tokens + output_tokens / 2.0)
     )
