@@ -204,10 +204,21 @@ def _decode_step(
     weight_bits: float,
     gpu_count: float,
     batch_size: float,
+    gpu_tdp_w: float,
     gpu_memory_bandwidth_tb_s: float,
     gpu_dense_tflops: float,
     coefficients: EnergyCoefficients,
 ) -> _Step:
+    _check_inputs(
+        active_params_b=active_params_b,
+        total_params_b=total_params_b,
+        weight_bits=weight_bits,
+        gpu_count=gpu_count,
+        batch_size=batch_size,
+        gpu_tdp_w=gpu_tdp_w,
+        gpu_memory_bandwidth_tb_s=gpu_memory_bandwidth_tb_s,
+        gpu_dense_tflops=gpu_dense_tflops,
+    )
     c = coefficients
     # total >= active by definition; clamping keeps both directions monotone.
     total_b = max(total_params_b, active_params_b)
@@ -269,22 +280,13 @@ def gpu_energy_terms_j(
         gpu_dense_tflops: dense tensor TFLOPS of one GPU at the serving precision (see module docstring).
         coefficients: fitted :class:`EnergyCoefficients`.
     """
-    _check_inputs(
-        active_params_b=active_params_b,
-        total_params_b=total_params_b,
-        weight_bits=weight_bits,
-        gpu_count=gpu_count,
-        batch_size=batch_size,
-        gpu_tdp_w=gpu_tdp_w,
-        gpu_memory_bandwidth_tb_s=gpu_memory_bandwidth_tb_s,
-        gpu_dense_tflops=gpu_dense_tflops,
-    )
     step = _decode_step(
         active_params_b=active_params_b,
         total_params_b=total_params_b,
         weight_bits=weight_bits,
         gpu_count=gpu_count,
         batch_size=batch_size,
+        gpu_tdp_w=gpu_tdp_w,
         gpu_memory_bandwidth_tb_s=gpu_memory_bandwidth_tb_s,
         gpu_dense_tflops=gpu_dense_tflops,
         coefficients=coefficients,
@@ -326,22 +328,13 @@ def decode_latency_terms_s(
     for a uniform signature. Same arguments as :func:`gpu_energy_terms_j`. Non-increasing in ``gpu_count``
     (see module docstring).
     """
-    _check_inputs(
-        active_params_b=active_params_b,
-        total_params_b=total_params_b,
-        weight_bits=weight_bits,
-        gpu_count=gpu_count,
-        batch_size=batch_size,
-        gpu_tdp_w=gpu_tdp_w,
-        gpu_memory_bandwidth_tb_s=gpu_memory_bandwidth_tb_s,
-        gpu_dense_tflops=gpu_dense_tflops,
-    )
     step = _decode_step(
         active_params_b=active_params_b,
         total_params_b=total_params_b,
         weight_bits=weight_bits,
         gpu_count=gpu_count,
         batch_size=batch_size,
+        gpu_tdp_w=gpu_tdp_w,
         gpu_memory_bandwidth_tb_s=gpu_memory_bandwidth_tb_s,
         gpu_dense_tflops=gpu_dense_tflops,
         coefficients=coefficients,
