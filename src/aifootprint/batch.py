@@ -287,9 +287,7 @@ def _attach(table: Any, kind: str, results: dict[str, Any], warn_codes: Any, lab
         import polars as pl
 
         cats = _unique_labels(labels, warn_codes)
-        warn = pl.Series(
-            "warnings", np.asarray(cats, dtype=object)[warn_codes].tolist(), dtype=pl.Categorical
-        )
+        warn = pl.Series("warnings", cats, dtype=pl.String).gather(warn_codes).cast(pl.Categorical)
         return table.with_columns(*(pl.Series(k, v) for k, v in results.items()), warn)
     if kind == "arrow":
         import pyarrow as pa
