@@ -33,11 +33,19 @@ def test_estimate_table(capsys: pytest.CaptureFixture[str]) -> None:
         "Embodied",
         "Wh",
         "CO2eq",
-        "km",
-        "smartphone charge",
+        "cm driven by an average new EU car",
+        "% of a full smartphone charge",
+        "s of a ~9 W LED bulb",
         "zone-defaulted",
     ):
         assert needle in out, needle
+
+
+def test_equivalents_scale_with_requests(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "estimate", "openai/gpt-4o-mini", "--output-tokens", "400", "--requests", "1e6")
+    assert code == 0
+    assert "1,000,000 requests" in out
+    assert " km driven by" in out and "× full smartphone charge" in out and " h of a ~9 W LED bulb" in out
 
 
 def test_estimate_json_and_options(capsys: pytest.CaptureFixture[str]) -> None:

@@ -79,8 +79,32 @@ def equivalents(cat: Catalog, imp: Impacts) -> list[str]:
         if eq is None or eq.value <= 0:
             continue
         n = quantities[eq.quantity] / eq.value
-        out.append(f"≈ {_fmt_count(n)} × {eq.label} ({_short_source(eq.source)})")
+        if key == "car_km":  # label: "km driven by ..."
+            text = f"{_distance(n)} {eq.label.removeprefix('km ')}"
+        elif key == "led_bulb_hour":  # label: "hour of a ~9 W LED bulb ..."
+            text = f"{_duration(n)} {eq.label.removeprefix('hour ')}"
+        elif n < 1:
+            text = f"{_fmt_count(n * 100)} % of a {eq.label}"
+        else:
+            text = f"{_fmt_count(n)} × {eq.label}"
+        out.append(f"≈ {text} ({_short_source(eq.source)})")
     return out
+
+
+def _distance(km: float) -> str:
+    if km >= 1:
+        return f"{_fmt_count(km)} km"
+    if km >= 1e-3:
+        return f"{_fmt_count(km * 1e3)} m"
+    return f"{_fmt_count(km * 1e5)} cm"
+
+
+def _duration(hours: float) -> str:
+    if hours >= 1:
+        return f"{_fmt_count(hours)} h"
+    if hours >= 1 / 60:
+        return f"{_fmt_count(hours * 60)} min"
+    return f"{_fmt_count(hours * 3600)} s"
 
 
 def _short_source(source: str) -> str:
