@@ -42,7 +42,9 @@ def test_estimate_table(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_equivalents_scale_with_requests(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "estimate", "openai/gpt-4o-mini", "--output-tokens", "400", "--requests", "1e6")
+    code, out, _ = run(
+        capsys, "estimate", "openai/gpt-4o-mini", "--output-tokens", "400", "--requests", "1e6"
+    )
     assert code == 0
     assert "1,000,000 requests" in out
     assert " km driven by" in out and "× full smartphone charge" in out and " h of a ~9 W LED bulb" in out
