@@ -310,3 +310,17 @@ def test_catalogue_model_params_drive_ranges() -> None:
     assert m.estimated and m.active_params_b[0] < m.active_params_b[2]
     assert imp.energy.low < imp.energy.value < imp.energy.high
     assert math.isfinite(imp.energy.high)
+
+
+def test_region_selects_datacenter_and_unknown_region_fails() -> None:
+    model = "bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0"
+    imp = af.estimate(model, output_tokens=100, region="eu-west-3")
+    assert imp.zone == "aws:eu-west-3" and "zone-defaulted" not in imp.warnings
+    with pytest.raises(af.UnknownProviderError, match="unknown region 'mars-1'"):
+        af.estimate("openai/gpt-4o-mini", output_tokens=100, region="mars-1")
+
+
+def test_suggestions_prefer_names_containing_the_query() -> None:
+    with pytest.raises(af.UnknownModelError) as err:
+        af.estimate("llama", output_tokens=1)
+    assert err.value.suggestions and all("llama" in s.partition("/")[2] for s in err.value.suggestions)

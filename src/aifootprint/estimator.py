@@ -70,7 +70,7 @@ def build_plan(
     try:
         dc = cat.datacenter(dc_provider, region)
     except LookupError:
-        if provider is not None:
+        if provider is not None or region is not None:
             raise
         warnings.append("datacenter-defaulted")
         dc = Datacenter(
@@ -86,6 +86,8 @@ def build_plan(
         zone_code, zone_origin = zone, "argument"
     elif settings.zone is not None:
         zone_code, zone_origin = settings.zone, settings.provenance.get("zone", "settings")
+    elif region:
+        zone_code, zone_origin = dc.zone, f"region {region} of {dc.provider} (datacenters.csv)"
     else:
         zone_code, zone_origin = dc.zone, f"default location of {dc.provider}"
         warnings.append("zone-defaulted")

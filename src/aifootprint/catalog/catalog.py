@@ -192,6 +192,10 @@ class Catalog:
         names += [f"{canonical_provider(m.provider)}/{a}" for m in self._models.values() for a in m.aliases]
         t = _norm(target)
         pool = {_norm(n): n for n in names}
+        bare_t = t.partition("/")[2] if "/" in t and t.partition("/")[0] in self.providers() else t
+        contains = sorted((n for n in pool if bare_t in n.partition("/")[2]), key=len)[:5]
+        if contains:  # "llama" -> ids containing it, shortest first
+            return tuple(pool[c] for c in contains)
         close = difflib.get_close_matches(t, list(pool), n=5, cutoff=0.6)
         if not close and "/" in t:  # compare on the bare name too
             bare = {_norm(n.partition("/")[2]): n for n in names}
@@ -243,8 +247,16 @@ class Catalog:
         p = canonical_provider(provider)
         if region:
             dc = self._datacenters.get((p, _norm(region)))
-            if dc is not None:
-                return dc
+            if dc is None:
+                known = sorted(r for q, r in self._datacenters if q == p and r)
+                raise UnknownProviderError(
+                    f"unknown region {region!r} for provider {p!r} "
+                    f"(known: {', '.join(known) or 'none, only the provider default'}); "
+                    f'add one in the overlay file under [datacenters."{p}/{region}"] with zone and pue',
+                    key=f"{p}/{region}",
+                    suggestions=tuple(known),
+                )
+            return dc
         dc = self._datacenters.get((p, ""))
         if dc is None:
             known = sorted({k[0] for k in self._datacenters})
