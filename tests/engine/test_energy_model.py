@@ -250,18 +250,24 @@ _pos = {
     "gpu_dense_tflops": st.floats(5, 20000),
 }
 
+
+def _coef(low: float, high: float) -> st.SearchStrategy[float]:
+    """Coefficient values; subnormal floats excluded (they break relative comparisons, not the model)."""
+    return st.floats(low, high, allow_subnormal=False)
+
+
 coefficient_strategy = st.builds(
     em.EnergyCoefficients,
     mem_bandwidth_efficiency=st.floats(0.01, 1),
     flop_efficiency=st.floats(0.01, 1),
-    step_overhead_s=st.floats(0, 0.1),
-    step_overhead_params_exponent=st.floats(0, 2),
-    static_power_fraction=st.floats(0, 1.5),
-    memory_power_share=st.floats(0, 1.5),
-    compute_power_share=st.floats(0, 1.5),
-    moe_compute_exponent=st.floats(0, 1),
-    kv_cache_kb_per_token_per_sqrt_b=st.floats(0, 500),
-    prefill_energy_factor=st.floats(0, 10),
+    step_overhead_s=_coef(0, 0.1),
+    step_overhead_params_exponent=_coef(0, 2),
+    static_power_fraction=_coef(0, 1.5),
+    memory_power_share=_coef(0, 1.5),
+    compute_power_share=_coef(0, 1.5),
+    moe_compute_exponent=_coef(0, 1),
+    kv_cache_kb_per_token_per_sqrt_b=_coef(0, 500),
+    prefill_energy_factor=_coef(0, 10),
 ) | st.just(COEFS)
 
 
@@ -278,7 +284,7 @@ def _ordered(a: float, b: float, direction: int, scale: float) -> bool:
 @given(
     base=st.fixed_dictionaries(_pos),
     arg=st.sampled_from(ARGS),
-    lo_hi=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+    lo_hi=st.tuples(_coef(0, 1), _coef(0, 1)),
     coefs=coefficient_strategy,
 )
 def test_monotone_and_non_negative(
@@ -321,7 +327,7 @@ def test_gpu_seconds_non_decreasing_in_gpu_count(
     t1 = em.decode_latency_terms_s(**{**base, "gpu_count": n1}, coefficients=coefs)
     t2 = em.decode_latency_terms_s(**{**base, "gpu_count": n2}, coefficients=coefs)
     for a, b in zip(t1, t2, strict=True):
-        assert n2 * b >= n1 * a * (1 - 1e-9)
+        assert n2 * b >= n1 * a * (1 - 1e-9) - 1e-300  # absolute slack for underflow to subnormals
 
 
 # ------------------------------------------------------------------------------------- (c) reproducible fit
