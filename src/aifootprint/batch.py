@@ -17,7 +17,6 @@ from .errors import InputError
 from .estimator import Estimator, default_estimator
 from .interval import RangeLike
 
-INPUT_COLUMNS = ("model", "output_tokens", "input_tokens", "latency_s", "zone", "requests")
 OUTPUT_COLUMNS = (
     ("energy_kwh", 0),
     ("gwp_kgco2eq", 1),

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from .catalog import Catalog, Datacenter, canonical_provider
-from .engine.energy_model import EnergyCoefficients
 from .engine.plan import Deployment, Plan, corner_gpu_count
 from .errors import InputError
 from .interval import parse_range
@@ -19,14 +18,6 @@ from .settings import Settings
 
 Triple = tuple[float, float, float]
 _PLAN_CACHE_MAX = 4096
-
-
-def _energy_coefficients(cat: Catalog) -> EnergyCoefficients:
-    cached = getattr(cat, "_energy_coefficients", None)
-    if cached is None:
-        cached = EnergyCoefficients.from_mapping(cat.energy_model)
-        cat._energy_coefficients = cached  # type: ignore[attr-defined]
-    return cached
 
 
 def _point(x: float) -> Triple:
@@ -102,9 +93,7 @@ def build_plan(
         warnings.append("model-deprecated")
 
     acc = cat.accelerator(gpu or settings.gpu or cat.default_text("gpu"))
-    server = next((s for s in cat._servers.values() if s.gpu_key == acc.key), None) or cat.server(
-        cat.default_text("server")
-    )
+    server = cat.server_for(acc.key)
     bits = precision_bits("precision", model.precision)
     if acc.memory_bandwidth_tb_s is None or not acc.tflops:
         raise InputError(
@@ -168,7 +157,7 @@ def build_plan(
 
     return Plan(
         deployment=d,
-        coefficients=_energy_coefficients(cat),
+        coefficients=cat.energy_coefficients(),
         model_id=model.id,
         zone=z.code,
         warnings=tuple(warnings),

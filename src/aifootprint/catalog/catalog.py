@@ -11,6 +11,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..engine.energy_model import EnergyCoefficients
 from ..errors import (
     ConfigError,
     InputError,
@@ -80,6 +81,7 @@ class Catalog:
         self.defaults: dict[str, Default] = dict(defaults)
         self.equivalents: dict[str, Equivalent] = dict(equivalents)
         self.energy_model: Mapping[str, Any] = energy_model
+        self._energy_coefficients: EnergyCoefficients | None = None
         self.data_version = data_version
         self.generation = 0  # bumped on every change, so caches keyed on it stay correct
         for m in models:
@@ -296,6 +298,19 @@ class Catalog:
 
     def accelerators(self) -> list[Accelerator]:
         return [a for _, a in sorted(self._accelerators.items())]
+
+    def energy_coefficients(self) -> EnergyCoefficients:
+        """The fitted GPU energy model coefficients (``energy_model.json``), parsed once."""
+        if self._energy_coefficients is None:
+            self._energy_coefficients = EnergyCoefficients.from_mapping(self.energy_model)
+        return self._energy_coefficients
+
+    def server_for(self, accelerator_key: str) -> Server:
+        """The host archetype built around this accelerator, else the default host (``defaults.json``)."""
+        for s in self._servers.values():
+            if s.gpu_key == accelerator_key:
+                return s
+        return self.server(self.default_text("server"))
 
     def server(self, key: str) -> Server:
         s = self._servers.get(key.lower())

@@ -62,7 +62,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     kwargs = _estimate_kwargs(args)
-    results = [api.estimate(m, **kwargs) for m in args.models]
+    results = api.compare(args.models, **kwargs)
     if args.json:
         dump_json([r.to_dict() for r in results])
         return 0
