@@ -39,6 +39,16 @@ if TYPE_CHECKING:  # pragma: no cover
         UnknownZoneError,
     )
     from .estimator import reset
+    from .instrumentation import (
+        CallRecord,
+        ImpactsUnavailableError,
+        TokenUsage,
+        add_listener,
+        impacts_of,
+        instrument,
+        record_of,
+        uninstrument,
+    )
     from .interval import Interval
     from .records import Factor, Impacts, ImpactSet, Model, Quantity
     from .settings import Settings
@@ -55,6 +65,14 @@ _LAZY: dict[str, str] = {
     "configure": "api",
     "make_estimator": "api",
     "estimate_many": "batch",
+    "instrument": "instrumentation",
+    "uninstrument": "instrumentation",
+    "impacts_of": "instrumentation",
+    "record_of": "instrumentation",
+    "add_listener": "instrumentation",
+    "CallRecord": "instrumentation",
+    "TokenUsage": "instrumentation",
+    "ImpactsUnavailableError": "instrumentation",
     "reset": "estimator",
     "Interval": "interval",
     "Model": "records",
@@ -74,6 +92,14 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "AifootprintError",
+    "CallRecord",
+    "ImpactsUnavailableError",
+    "TokenUsage",
+    "add_listener",
+    "impacts_of",
+    "instrument",
+    "record_of",
+    "uninstrument",
     "ConfigError",
     "Factor",
     "ImpactSet",

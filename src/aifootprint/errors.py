@@ -71,4 +71,6 @@ WARNING_CODES: Final[dict[str, str]] = {
     "latency-modelled": "latency was neither measured nor in the catalogue; the latency model is used",
     "gpu-count-exceeds-server": "the model needs more accelerators than one server; a multi-server replica",
     "datacenter-defaulted": "the provider publishes no PUE/WUE; industry-average ranges are used",
+    "usage-counted": "the provider reported no token usage; tokens were counted from the text (chars / 4)",
+    "stream-incomplete": "the stream was closed before its end; impacts cover what was consumed",
 }

@@ -255,6 +255,19 @@ class Impacts:
         self.requests = requests
         self._explainer = explainer
 
+    def with_warnings(self, codes: tuple[str, ...]) -> Impacts:
+        """The same impacts with more warning codes (codes already present are not repeated)."""
+        extra = tuple(c for c in codes if c not in self.warnings)
+        return Impacts(
+            self._values,
+            model=self.model,
+            zone=self.zone,
+            boundary=self.boundary,
+            warnings=(*self.warnings, *extra),
+            requests=self.requests,
+            explainer=self._explainer,
+        )
+
     def _usage(self, i: int) -> tuple[float, float, float]:
         v = self._values
         return v[3 * i], v[3 * i + 1], v[3 * i + 2]

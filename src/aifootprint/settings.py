@@ -27,7 +27,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 SETTING_KEYS = ("zone", "boundary", "gpu", "batch_size")
-OVERLAY_KEYS = ("models", "datacenters", "zones")
+OVERLAY_KEYS = ("models", "datacenters", "zones", "endpoints")
 ENV_PREFIX = "AIFOOTPRINT_"
 
 

@@ -1,0 +1,287 @@
+"""Instrumentation state: options given to ``instrument()``, listeners, and call -> impacts resolution.
+
+Everything that needs the catalogue or the estimator lives here, behind one cache keyed on what a call
+says about itself (provider, model, server, region), so the per-call cost after the first call of a kind
+is a dict lookup plus the engine's few microseconds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .._log import log_once, logger
+from ..errors import AifootprintError, ConfigError, UnknownModelError
+from ..estimator import Estimator, default_estimator
+from ..interval import parse_range
+from ..providers._base import Request
+from ..records import Impacts, Model
+from .records import CallRecord, TokenUsage
+
+Listener = Callable[[CallRecord], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where an OpenAI-compatible (or other) server runs: matched by URL prefix of the SDK's base URL.
+
+    ``provider`` is the catalogue provider to look models up under (None: any provider, by bare name);
+    ``datacenter`` the provider whose datacenter row applies; ``zone``/``gpu``/``pue``/``wue`` describe a
+    self-hosted server directly.
+    """
+
+    url: str
+    provider: str | None = None
+    datacenter: str | None = None
+    region: str | None = None
+    zone: str | None = None
+    gpu: str | None = None
+    pue: tuple[float, float, float] | None = None
+    wue: tuple[float, float, float] | None = None
+
+
+ENDPOINT_KEYS = ("provider", "datacenter", "region", "zone", "gpu", "pue", "wue")
+
+
+def parse_endpoints(raw: Mapping[str, Any] | None, origin: str) -> tuple[Endpoint, ...]:
+    """``{"http://localhost:8000": {"zone": "FRA", "gpu": "H100"}, ...}`` -> endpoints, longest URL first."""
+    out: list[Endpoint] = []
+    for url, table in (raw or {}).items():
+        where = f"{origin}: endpoints[{url!r}]"
+        if not isinstance(url, str) or not url.strip():
+            raise ConfigError(f"{where}: the key must be a base URL such as 'http://localhost:8000/v1'")
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{where}: must be a table of {', '.join(ENDPOINT_KEYS)}")
+        unknown = sorted(set(table) - set(ENDPOINT_KEYS))
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(ENDPOINT_KEYS)})")
+        kw: dict[str, Any] = {}
+        for key in ("provider", "datacenter", "region", "zone", "gpu"):
+            if table.get(key) is not None:
+                if not isinstance(table[key], str) or not table[key]:
+                    raise ConfigError(f"{where}: {key} must be a non-empty string")
+                kw[key] = table[key]
+        try:
+            if table.get("pue") is not None:
+                kw["pue"] = parse_range("pue", table["pue"], minimum=1.0)
+            if table.get("wue") is not None:
+                kw["wue"] = parse_range("wue", table["wue"])
+        except AifootprintError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        out.append(Endpoint(url=normalize_url(url), **kw))
+    return tuple(sorted(out, key=lambda e: -len(e.url)))
+
+
+def normalize_url(url: str) -> str:
+    url = url.strip().rstrip("/").lower()
+    for scheme in ("https://", "http://"):
+        if url.startswith(scheme):
+            return url[len(scheme) :]
+    return url
+
+
+class _NoImpacts(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """A resolved call kind: the model and the estimate() keyword arguments."""
+
+    model: Model
+    kwargs: Mapping[str, Any]
+
+
+class Runtime:
+    """Options of the current instrumentation and the machinery to turn a call into impacts."""
+
+    def __init__(
+        self,
+        *,
+        zone: str | None = None,
+        boundary: str | None = None,
+        strict: bool = False,
+        endpoints: tuple[Endpoint, ...] = (),
+        estimator: Estimator | None = None,
+    ) -> None:
+        self.enabled = True
+        self.active: set[str] = set()  # instrument names whose wrappers are on
+        self.zone = zone
+        self.boundary = boundary
+        self.strict = strict
+        self.endpoints = endpoints
+        self._estimator = estimator
+        self._targets: dict[tuple[Any, ...], _Target | _NoImpacts] = {}
+        self._generation: tuple[int, int] = (-1, -1)
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+
+    def clear_cache(self) -> None:
+        self._targets = {}
+
+    # -- listeners -------------------------------------------------------------------------------------
+    def add_listener(self, fn: Listener) -> Callable[[], None]:
+        with self._lock:
+            self._listeners = [*self._listeners, fn]
+
+        def remove() -> None:
+            with self._lock:
+                self._listeners = [f for f in self._listeners if f is not fn]
+
+        return remove
+
+    def emit(self, record: CallRecord) -> None:
+        for fn in self._listeners:
+            try:
+                fn(record)
+            except Exception:
+                if self.strict:
+                    raise
+                log_once(("listener", id(fn)), "aifootprint: a call listener failed", exc_info=True)
+
+    # -- failures ----------------------------------------------------------------------------------------
+    def internal_error(self, where: str, provider: str) -> None:
+        """Our own failure on the hot path: re-raise under strict=True, else log it once."""
+        if self.strict:
+            raise
+        log_once(
+            ("internal", where, provider),
+            "aifootprint: internal error in %s for %s; the call is unaffected and its impacts are None",
+            where,
+            provider,
+            exc_info=True,
+        )
+
+    # -- estimation --------------------------------------------------------------------------------------
+    @property
+    def estimator(self) -> Estimator:
+        return self._estimator or default_estimator()
+
+    def estimate(
+        self, request: Request, response_model: str | None, usage: TokenUsage, latency_s: float | None
+    ) -> Impacts:
+        """Impacts of one call, or :class:`_NoImpacts` with a stable code."""
+        est = self.estimator
+        target = self._target(est, request, response_model)
+        from ..api import estimate
+
+        imp = estimate(
+            target.model,
+            output_tokens=usage.output_tokens,
+            input_tokens=usage.input_tokens,
+            latency_s=latency_s,
+            estimator=est,
+            **target.kwargs,
+        )
+        extra: tuple[str, ...] = ()
+        if usage.source == "counted":
+            extra = ("usage-counted",)
+        if usage.input_source == "counted" and usage.source != "counted":
+            extra = (*extra, "usage-counted")
+        return imp.with_warnings(extra) if extra else imp
+
+    def _target(self, est: Estimator, request: Request, response_model: str | None) -> _Target:
+        cat = est.catalog
+        gen = (id(cat), cat.generation)
+        if gen != self._generation:
+            self._targets = {}
+            self._generation = gen
+        key = (
+            request.provider,
+            request.model,
+            response_model,
+            request.server,
+            request.datacenter,
+            request.region,
+        )
+        found = self._targets.get(key)
+        if found is None:
+            try:
+                found = self._resolve(est, request, response_model)
+            except _NoImpacts as exc:
+                found = exc
+            if len(self._targets) > 4096:
+                self._targets.clear()
+            self._targets[key] = found
+        if isinstance(found, _NoImpacts):
+            raise found
+        return found
+
+    def _endpoint(self, server: str | None) -> Endpoint | None:
+        if not server or not self.endpoints:
+            return None
+        s = normalize_url(server)
+        for e in self.endpoints:
+            if s.startswith(e.url):
+                return e
+        return None
+
+    def _resolve(self, est: Estimator, request: Request, response_model: str | None) -> _Target:
+        cat = est.catalog
+        ep = self._endpoint(request.server)
+        provider = ep.provider if ep is not None and ep.provider else request.provider
+        names = [n for n in (request.model, response_model) if n]
+        if not names:
+            raise _NoImpacts("model-not-registered", f"{provider}: the call named no model")
+        model: Model | None = None
+        for name in names:
+            for prov in (provider, None) if provider else (None,):
+                try:
+                    model, _how = cat.resolve_model(name, prov)
+                except (UnknownModelError, AifootprintError):
+                    continue
+                break
+            if model is not None:
+                break
+        if model is None:
+            name = names[0]
+            key = name if "/" in name and not provider else f"{provider}/{name}"
+            raise _NoImpacts(
+                "model-not-registered",
+                f"model {name!r} of provider {provider!r} is not in the catalogue. Register it in "
+                f'aifootprint.toml: [models."{key}"] total_params_b = ... (and active_params_b for a '
+                "mixture of experts), or call aifootprint.register_model(aifootprint.Model(...))",
+            )
+        kwargs: dict[str, Any] = {}
+        if self.zone is not None:
+            kwargs["zone"] = self.zone
+        elif ep is not None and ep.zone is not None:
+            kwargs["zone"] = ep.zone
+        if self.boundary is not None:
+            kwargs["boundary"] = self.boundary
+        if ep is not None:
+            if ep.gpu is not None:
+                kwargs["gpu"] = ep.gpu
+            if ep.pue is not None:
+                kwargs["pue"] = ep.pue
+            if ep.wue is not None:
+                kwargs["wue"] = ep.wue
+        dc = (ep.datacenter if ep is not None else None) or request.datacenter or request.provider
+        region = (ep.region if ep is not None else None) or request.region
+        if dc and dc != model.provider:
+            if _has_datacenter(cat, dc, None):
+                kwargs["provider"] = dc
+        if region and _has_datacenter(cat, kwargs.get("provider", model.provider), region):
+            kwargs["region"] = region
+        # Validate once (zone, gpu, ...): a bad endpoint or zone is a configuration error, not a call error.
+        try:
+            from ..api import estimate
+
+            estimate(model, output_tokens=1, estimator=est, **kwargs)
+        except AifootprintError as exc:
+            raise ConfigError(f"aifootprint cannot estimate calls to {model.id}: {exc}") from exc
+        logger.debug("aifootprint: %s/%s -> %s %s", request.provider, names[0], model.id, kwargs)
+        return _Target(model, kwargs)
+
+
+def _has_datacenter(cat: Any, provider: str, region: str | None) -> bool:
+    try:
+        cat.datacenter(provider, region)
+    except LookupError:
+        return False
+    return True

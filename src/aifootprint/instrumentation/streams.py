@@ -1,0 +1,312 @@
+"""Transparent proxies for streams, stream managers and raw responses (``wrapt.ObjectProxy``).
+
+A proxy keeps the SDK object's type (``isinstance``), attributes, ``with`` / ``async with`` and
+``close()``; it observes each item as it passes and finalises the recorder exactly once: at exhaustion,
+``close()``, context exit, an error, when ``.impacts`` is read, or when the proxy is garbage collected
+(a stream abandoned after ``break``). After finalisation, impacts are on the stream (``stream.impacts``)
+and on the last chunk.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import wrapt
+
+from . import attach
+from .context import ACTIVE
+from .records import CallRecord
+from .recorder import Recorder
+
+_cache: dict[tuple[type, bool], type] = {}
+
+
+class _Base(wrapt.ObjectProxy):  # type: ignore[misc]
+    """Shared state and finalisation of the stream proxies."""
+
+    def __init__(self, wrapped: Any, rec: Recorder) -> None:
+        super().__init__(wrapped)
+        self._self_rec = rec
+        self._self_last: Any = None
+        self._self_it: Any = None
+        self._self_exhausted = False
+
+    def _self_finish(self, complete: bool) -> CallRecord | None:
+        rec = self._self_rec
+        if rec.record is not None:
+            return rec.record
+        rec.on_stream_end(self.__wrapped__)
+        record = rec.finish(complete=complete)
+        if record is not None:
+            try:
+                attach.attach(self, record)
+                if self._self_last is not None:
+                    attach.attach(self._self_last, record)
+            except Exception:
+                rec.rt.internal_error("attach", rec.adapter.name)
+        return record
+
+    @property
+    def impacts(self) -> Any:
+        """Impacts of the stream; reading it before the end finalises with what was consumed so far."""
+        record = self._self_finish(self._self_exhausted)
+        return None if record is None else record.impacts
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.__wrapped__, name)
+        if name in _CLOSERS and callable(value):
+            return _closer(self, value)
+        if name in self._self_rec.spec.final_methods and callable(value):
+            return _final_method(self, value)
+        return value
+
+    def __del__(self) -> None:
+        try:
+            if self._self_rec.record is None:
+                self._self_finish(self._self_exhausted)
+        except Exception:  # noqa: S110 - never raise from a finaliser
+            pass
+
+
+_CLOSERS = frozenset({"close", "aclose"})
+
+
+def _closer(proxy: _Base, method: Callable[..., Any]) -> Callable[..., Any]:
+    """``close()`` / ``aclose()`` of the stream, sync or async: finalise after it."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = method(*args, **kwargs)
+        except BaseException:
+            proxy._self_finish(proxy._self_exhausted)
+            raise
+        if inspect.isawaitable(result):
+
+            async def later() -> Any:
+                try:
+                    return await result
+                finally:
+                    proxy._self_finish(proxy._self_exhausted)
+
+            return later()
+        proxy._self_finish(proxy._self_exhausted)
+        return result
+
+    return call
+
+
+def _final_method(proxy: _Base, method: Callable[..., Any]) -> Callable[..., Any]:
+    """``get_final_message()``-style helpers: the returned object gets the impacts too."""
+    rec = proxy._self_rec
+
+    def done(result: Any) -> Any:
+        try:
+            rec.on_final(result)
+            proxy._self_exhausted = True
+            record = proxy._self_finish(True)
+            if record is not None and result is not None:
+                attach.attach(result, record)
+        except Exception:
+            rec.rt.internal_error("final method", rec.adapter.name)
+        return result
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        result = method(*args, **kwargs)
+        if inspect.isawaitable(result):
+
+            async def later() -> Any:
+                return done(await result)
+
+            return later()
+        return done(result)
+
+    return call
+
+
+class SyncStream(_Base):
+    def __iter__(self) -> SyncStream:
+        return self
+
+    def __next__(self) -> Any:
+        it = self._self_it
+        if it is None:
+            it = self._self_it = iter(self.__wrapped__)
+        try:
+            item = next(it)
+        except StopIteration:
+            self._self_exhausted = True
+            self._self_finish(True)
+            raise
+        except BaseException:
+            self._self_finish(False)
+            raise
+        self._self_last = item
+        self._self_rec.on_chunk(item)
+        return item
+
+
+class _SyncContext:
+    def __enter__(self: Any) -> Any:
+        entered = self.__wrapped__.__enter__()
+        return self if entered is self.__wrapped__ else entered
+
+    def __exit__(self: Any, *exc: Any) -> Any:
+        try:
+            return self.__wrapped__.__exit__(*exc)
+        finally:
+            self._self_finish(self._self_exhausted)
+
+
+class AsyncStream(_Base):
+    def __aiter__(self) -> AsyncStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        it = self._self_it
+        if it is None:
+            it = self._self_it = self.__wrapped__.__aiter__()
+        try:
+            item = await it.__anext__()
+        except StopAsyncIteration:
+            self._self_exhausted = True
+            self._self_finish(True)
+            raise
+        except BaseException:
+            self._self_finish(False)
+            raise
+        self._self_last = item
+        self._self_rec.on_chunk(item)
+        return item
+
+
+class _AsyncContext:
+    async def __aenter__(self: Any) -> Any:
+        entered = await self.__wrapped__.__aenter__()
+        return self if entered is self.__wrapped__ else entered
+
+    async def __aexit__(self: Any, *exc: Any) -> Any:
+        try:
+            return await self.__wrapped__.__aexit__(*exc)
+        finally:
+            self._self_finish(self._self_exhausted)
+
+
+def stream_proxy(stream: Any, rec: Recorder) -> Any:
+    """A proxy of the right kind for ``stream`` (sync or async, with or without context management)."""
+    t = type(stream)
+    is_async = hasattr(t, "__anext__") or (hasattr(t, "__aiter__") and not hasattr(t, "__iter__"))
+    has_cm = hasattr(t, "__aenter__") if is_async else hasattr(t, "__enter__")
+    key = (AsyncStream if is_async else SyncStream, has_cm)
+    cls = _cache.get(key)  # type: ignore[arg-type]
+    if cls is None:
+        base: type = key[0]
+        if has_cm:
+            cls = type(base.__name__ + "WithContext", (_AsyncContext if is_async else _SyncContext, base), {})
+        else:
+            cls = base
+        _cache[key] = cls  # type: ignore[index]
+    return cls(stream, rec)
+
+
+class _Manager(wrapt.ObjectProxy):  # type: ignore[misc]
+    """A stream manager (``with client.messages.stream(...) as stream``): the entered stream is proxied."""
+
+    def __init__(self, wrapped: Any, rec: Recorder) -> None:
+        super().__init__(wrapped)
+        self._self_rec = rec
+        self._self_stream: Any = None
+
+    def _self_wrap(self, stream: Any) -> Any:
+        try:
+            self._self_stream = stream_proxy(stream, self._self_rec)
+        except Exception:
+            self._self_rec.rt.internal_error("stream manager", self._self_rec.adapter.name)
+            return stream
+        return self._self_stream
+
+    def _self_exit(self) -> None:
+        s = self._self_stream
+        if s is not None:
+            s._self_finish(s._self_exhausted)
+
+    @property
+    def impacts(self) -> Any:
+        s = self._self_stream
+        return None if s is None else s.impacts
+
+
+class SyncManager(_Manager):
+    def __enter__(self) -> Any:
+        token = ACTIVE.set(self._self_rec)  # the SDK's own create() inside is not counted again
+        try:
+            stream = self.__wrapped__.__enter__()
+        finally:
+            ACTIVE.reset(token)
+        self._self_rec.restart_clock()
+        return self._self_wrap(stream)
+
+    def __exit__(self, *exc: Any) -> Any:
+        try:
+            return self.__wrapped__.__exit__(*exc)
+        finally:
+            self._self_exit()
+
+
+class AsyncManager(_Manager):
+    async def __aenter__(self) -> Any:
+        token = ACTIVE.set(self._self_rec)
+        try:
+            self._self_rec.restart_clock()
+            stream = await self.__wrapped__.__aenter__()
+        finally:
+            ACTIVE.reset(token)
+        return self._self_wrap(stream)
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        try:
+            return await self.__wrapped__.__aexit__(*exc)
+        finally:
+            self._self_exit()
+
+
+def manager_proxy(manager: Any, rec: Recorder) -> Any:
+    if hasattr(type(manager), "__aenter__"):
+        return AsyncManager(manager, rec)
+    return SyncManager(manager, rec)
+
+
+class Raw(wrapt.ObjectProxy):  # type: ignore[misc]
+    """A raw-response wrapper (OpenAI ``with_raw_response`` / ``with_streaming_response``): ``parse()``'s
+    result is handled like the plain call's result (impacts attached, or a stream proxy)."""
+
+    def __init__(self, wrapped: Any, rec: Recorder, complete: Callable[[Any, Recorder], Any]) -> None:
+        super().__init__(wrapped)
+        self._self_rec = rec
+        self._self_complete = complete
+        self._self_parsed: Any = None
+        self._self_result: Any = None
+
+    def parse(self, *args: Any, **kwargs: Any) -> Any:
+        parsed = self.__wrapped__.parse(*args, **kwargs)
+        if inspect.isawaitable(parsed):
+            return self._self_later(parsed)
+        return self._self_done(parsed)
+
+    async def _self_later(self, parsed: Awaitable[Any]) -> Any:
+        return self._self_done(await parsed)
+
+    def _self_done(self, parsed: Any) -> Any:
+        if self._self_result is not None and parsed is self._self_parsed:
+            return self._self_result
+        if self._self_rec.record is not None:
+            return parsed  # parsed again into another type: the call is already recorded
+        self._self_parsed = parsed
+        self._self_result = self._self_complete(parsed, self._self_rec)
+        return self._self_result
+
+    @property
+    def impacts(self) -> Any:
+        record = self._self_rec.record
+        return None if record is None else record.impacts

@@ -1,0 +1,233 @@
+"""OpenAI SDK (``openai`` 2.x and 3.x), also for OpenAI-compatible servers and ``AzureOpenAI``.
+
+Calls are attributed by the client's base URL: a known host names the catalogue provider (``api.groq.com``
+-> groq), Azure hosts run OpenAI models in Azure datacenters, and any other host (a local vLLM or Ollama
+server) is looked up in the user's ``[endpoints]`` configuration, models being found by name across the
+catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from ._base import (
+    Adapter,
+    Observed,
+    Request,
+    WrapSpec,
+    as_count,
+    attr_chain,
+    text_chars_of_messages,
+    tokens_from_chars,
+)
+
+_CHAT = "openai.resources.chat.completions.completions"
+_CHAT_OLD = "openai.resources.chat.completions"
+_RESP = "openai.resources.responses.responses"
+
+WRAPS: Final = (
+    WrapSpec(_CHAT, "Completions.create"),
+    WrapSpec(_CHAT, "Completions.parse"),
+    WrapSpec(_CHAT, "Completions.stream", result="manager", final_methods=("get_final_completion",)),
+    WrapSpec(_CHAT, "AsyncCompletions.create"),
+    WrapSpec(_CHAT, "AsyncCompletions.parse"),
+    WrapSpec(_CHAT, "AsyncCompletions.stream", result="manager", final_methods=("get_final_completion",)),
+    WrapSpec(_RESP, "Responses.create"),
+    WrapSpec(_RESP, "Responses.parse"),
+    WrapSpec(_RESP, "Responses.stream", result="manager", final_methods=("get_final_response",)),
+    WrapSpec(_RESP, "AsyncResponses.create"),
+    WrapSpec(_RESP, "AsyncResponses.parse"),
+    WrapSpec(_RESP, "AsyncResponses.stream", result="manager", final_methods=("get_final_response",)),
+    WrapSpec("openai.resources.embeddings", "Embeddings.create", operation="embeddings"),
+    WrapSpec("openai.resources.embeddings", "AsyncEmbeddings.create", operation="embeddings"),
+    WrapSpec("openai.resources.completions", "Completions.create", operation="text"),
+    WrapSpec("openai.resources.completions", "AsyncCompletions.create", operation="text"),
+    WrapSpec("openai.resources.images", "Images.generate", operation="image"),
+    WrapSpec("openai.resources.images", "AsyncImages.generate", operation="image"),
+    WrapSpec("openai.resources.images", "Images.edit", operation="image"),
+    WrapSpec("openai.resources.images", "AsyncImages.edit", operation="image"),
+)
+
+#: Host (exact, or suffix when it starts with ".") -> (catalogue provider, datacenter provider or "").
+#: "" as provider: the model id names its provider ("anthropic/claude-sonnet-4.5" on OpenRouter).
+KNOWN_HOSTS: Final[tuple[tuple[str, str, str], ...]] = (
+    ("api.openai.com", "openai", ""),
+    (".openai.azure.com", "openai", "azure-openai"),
+    (".cognitiveservices.azure.com", "openai", "azure-openai"),
+    (".services.ai.azure.com", "openai", "azure-openai"),
+    ("openrouter.ai", "", ""),
+    ("api.groq.com", "groq", ""),
+    ("api.together.xyz", "together", ""),
+    ("api.together.ai", "together", ""),
+    ("api.deepseek.com", "deepseek", ""),
+    ("api.mistral.ai", "mistral", ""),
+    ("generativelanguage.googleapis.com", "google", ""),
+    ("api.anthropic.com", "anthropic", ""),
+    ("router.huggingface.co", "huggingface", ""),
+    ("api-inference.huggingface.co", "huggingface", ""),
+    ("api.x.ai", "xai", ""),
+)
+OLLAMA_PORT: Final = 11434  # Ollama's default port serves its OpenAI-compatible API under /v1
+UNKNOWN_HOST: Final = "openai-compatible"  # no catalogue provider: models are found by name
+
+_host_cache: dict[str, tuple[str, str | None]] = {}
+
+
+def provider_for_url(url: str) -> tuple[str, str | None]:
+    """Base URL -> (catalogue provider, datacenter provider or None)."""
+    found = _host_cache.get(url)
+    if found is not None:
+        return found
+    rest = url.split("://", 1)[-1]
+    hostport = rest.split("/", 1)[0].lower()
+    host, _, port = hostport.partition(":")
+    result: tuple[str, str | None] = (UNKNOWN_HOST, None)
+    for pattern, provider, dc in KNOWN_HOSTS:
+        if host == pattern or (pattern.startswith(".") and host.endswith(pattern)):
+            result = (provider, dc or None)
+            break
+    else:
+        if port == str(OLLAMA_PORT):
+            result = ("ollama", None)
+    if len(_host_cache) < 256:
+        _host_cache[url] = result
+    return result
+
+
+def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Request:
+    client = getattr(instance, "_client", None)
+    base = getattr(client, "base_url", None)
+    server = str(base) if base is not None else None
+    provider, dc = provider_for_url(server) if server else ("openai", None)
+    model = kwargs.get("model")
+    return Request(
+        provider=provider,
+        model=model if isinstance(model, str) else None,
+        operation=spec.operation,
+        stream=kwargs.get("stream") is True,
+        server=server,
+        datacenter=dc,
+    )
+
+
+def _usage(u: Any, o: Observed) -> None:
+    # Chat Completions and Embeddings: prompt_tokens / completion_tokens; Responses: input / output tokens.
+    inp = as_count(getattr(u, "prompt_tokens", None))
+    if inp is None:
+        inp = as_count(getattr(u, "input_tokens", None))
+    out = as_count(getattr(u, "completion_tokens", None))
+    if out is None:
+        out = as_count(getattr(u, "output_tokens", None))
+    if inp is not None:
+        o.input_tokens = inp
+    if out is not None:
+        o.output_tokens = out
+    elif inp is not None and o.output_tokens is None:
+        o.output_tokens = 0  # embeddings: nothing generated
+    details = getattr(u, "completion_tokens_details", None) or getattr(u, "output_tokens_details", None)
+    r = as_count(getattr(details, "reasoning_tokens", None))
+    if r is not None:
+        o.reasoning_tokens = r
+    cached = getattr(u, "prompt_tokens_details", None) or getattr(u, "input_tokens_details", None)
+    c = as_count(getattr(cached, "cached_tokens", None))
+    if c is not None:
+        o.cached_input_tokens = c
+
+
+def observe_response(resp: Any, o: Observed) -> None:
+    model = getattr(resp, "model", None)
+    if isinstance(model, str):
+        o.model = model
+    u = getattr(resp, "usage", None)
+    if u is not None:
+        _usage(u, o)
+        return
+    # No usage (a final object from a stream without include_usage): count its text.
+    if o.text_chars == 0:
+        for choice in getattr(resp, "choices", None) or ():
+            o.add_text(attr_chain(choice, "message", "content"))
+        text = getattr(resp, "output_text", None)
+        if isinstance(text, str):
+            o.add_text(text)
+
+
+def observe_chunk(chunk: Any, o: Observed) -> None:
+    kind = getattr(chunk, "type", None)
+    if kind is not None:
+        # Stream helper events (ChatCompletionStream) and Responses stream events.
+        if kind == "chunk":
+            chunk = chunk.chunk
+        elif kind == "response.output_text.delta" or kind == "response.reasoning_text.delta":
+            o.add_text(chunk.delta)
+            return
+        elif kind in ("response.completed", "response.incomplete", "response.created", "response.failed"):
+            observe_response(chunk.response, o)
+            return
+        else:
+            return
+    u = getattr(chunk, "usage", None)
+    if u is not None:
+        _usage(u, o)
+    model = getattr(chunk, "model", None)
+    if model and o.model is None:
+        o.model = model
+    choices = getattr(chunk, "choices", None)
+    if choices:
+        delta = getattr(choices[0], "delta", None)
+        if delta is not None:
+            text = getattr(delta, "content", None)
+            if text:
+                o.add_text(text)
+            elif getattr(delta, "tool_calls", None):
+                for call in delta.tool_calls:
+                    o.add_text(attr_chain(call, "function", "arguments"))
+            else:
+                o.add_text(getattr(delta, "reasoning_content", None))
+
+
+def observe_stream_end(stream: Any, o: Observed) -> None:
+    if o.output_tokens is not None or o.text_chars:
+        return
+    snap = getattr(type(stream), "current_completion_snapshot", None)
+    if snap is not None:  # helper methods (until_done) consumed the stream without the proxy
+        observe_response(stream.current_completion_snapshot, o)
+
+
+def count_input(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int | None:
+    chars = text_chars_of_messages(kwargs.get("messages"))
+    inp = kwargs.get("input")
+    if isinstance(inp, str):
+        chars += len(inp)
+    elif isinstance(inp, (list, tuple)):
+        for item in inp:
+            chars += len(item) if isinstance(item, str) else text_chars_of_messages([item])
+    instructions = kwargs.get("instructions")
+    if isinstance(instructions, str):
+        chars += len(instructions)
+    prompt = kwargs.get("prompt")
+    if isinstance(prompt, str):
+        chars += len(prompt)
+    return tokens_from_chars(chars)
+
+
+_RAW_TYPES: Final = frozenset({"LegacyAPIResponse", "APIResponse", "AsyncAPIResponse"})
+
+
+def is_raw(result: object) -> bool:
+    return type(result).__name__ in _RAW_TYPES and hasattr(result, "http_response")
+
+
+ADAPTER: Final = Adapter(
+    name="openai",
+    distribution="openai",
+    min_version="2.9.0",
+    wraps=WRAPS,
+    request=request,
+    observe_response=observe_response,
+    observe_chunk=observe_chunk,
+    count_input=count_input,
+    is_raw=is_raw,
+    observe_stream_end=observe_stream_end,
+)
+
