@@ -111,11 +111,15 @@ def acreate(ex: Exchange, **kw: Any) -> Any:
 
 
 def stream_manager(ex: Exchange, **kw: Any) -> Any:
-    return client(ex).messages.stream(model="claude-haiku-4-5", max_tokens=256, messages=MESSAGES, **kw)
+    return client(ex).messages.stream(
+        **{"model": "claude-haiku-4-5", "max_tokens": 256, "messages": MESSAGES, **kw}
+    )
 
 
 def astream_manager(ex: Exchange, **kw: Any) -> Any:
-    return aclient(ex).messages.stream(model="claude-haiku-4-5", max_tokens=256, messages=MESSAGES, **kw)
+    return aclient(ex).messages.stream(
+        **{"model": "claude-haiku-4-5", "max_tokens": 256, "messages": MESSAGES, **kw}
+    )
 
 
 def raw(ex: Exchange) -> Any:
@@ -141,29 +145,21 @@ def streaming_response(ex: Exchange) -> Any:
         return response.parse()
 
 
-def final_message(manager: Any) -> tuple[Any, Any]:
-    """``with client.messages.stream(...) as s: s.get_final_message()`` (the SDK reads the stream itself)."""
+def iterate_then_final(manager: Any) -> tuple[Any, Any]:
+    """Iterate the events, then ``get_final_message()``: the final message carries the impacts too."""
     with manager as stream:
-        return stream.get_final_message(), None
-
-
-async def afinal_message(manager: Any) -> tuple[Any, Any]:
-    async with manager as stream:
-        return await stream.get_final_message(), None
-
-
-def text_then_final(manager: Any) -> tuple[Any, Any]:
-    """The README's way: print ``text_stream``, then ``get_final_message()``."""
-    with manager as stream:
-        for _text in stream.text_stream:
+        last = None
+        for last in stream:  # noqa: B007
             pass
-        return stream.get_final_message(), None
+        return stream.get_final_message(), last
 
 
-def until_done(manager: Any) -> tuple[Any, Any]:
-    with manager as stream:
-        stream.until_done()
-        return stream, None
+async def aiterate_then_final(manager: Any) -> tuple[Any, Any]:
+    async with manager as stream:
+        last = None
+        async for last in stream:  # noqa: B007
+            pass
+        return await stream.get_final_message(), last
 
 
 def _has(path: str) -> bool:
@@ -273,7 +269,7 @@ def _cases() -> list[Case]:  # noqa: PLR0915 - one list of call shapes
             "manager",
             "anthropic/stream",
             stream_manager,
-            consume=final_message,
+            consume=iterate_then_final,
             **plain,
         ),
         Case(
@@ -282,25 +278,15 @@ def _cases() -> list[Case]:  # noqa: PLR0915 - one list of call shapes
             "async_manager",
             "anthropic/stream",
             astream_manager,
-            consume=afinal_message,
+            consume=aiterate_then_final,
             **plain,
         ),
         Case(
-            "anthropic-stream-manager-text",
-            "anthropic",
-            "manager",
-            "anthropic/stream",
-            stream_manager,
-            consume=text_then_final,
-            **plain,
-        ),
-        Case(
-            "anthropic-stream-manager-until-done",
+            "anthropic-stream-manager-thinking",
             "anthropic",
             "manager",
             "anthropic/stream_thinking",
             lambda ex: stream_manager(ex, max_tokens=2048, thinking=THINKING),
-            consume=until_done,
             **thinking,
         ),
         Case("anthropic-raw", "anthropic", "sync", "anthropic/message", raw, **plain),
@@ -446,7 +432,7 @@ def _cases() -> list[Case]:  # noqa: PLR0915 - one list of call shapes
                 lambda ex: bedrock(ex).messages.stream(
                     model=BEDROCK_MODEL, max_tokens=256, messages=MESSAGES
                 ),
-                consume=final_message,
+                consume=iterate_then_final,
                 **bedrock_plain,
             ),
         ]

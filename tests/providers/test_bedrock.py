@@ -1,9 +1,10 @@
-"""Bedrock extractors fed with real botocore results (dicts, event-stream events) from the recorded exchanges."""
+"""Bedrock extractors fed with real botocore results (dicts, event-stream events) from recorded exchanges."""
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -46,7 +47,17 @@ def invoke_events() -> list[Any]:
     return list(cb.invoke_model_stream(load("bedrock/invoke_model_stream")))
 
 
-# -- request: only bedrock-runtime inference calls are ours -------------------------------------------------
+@pytest.fixture
+def records() -> Iterator[Records]:
+    """Only bedrock instrumented (strict), its call records collected (the shared fixture imports every SDK)."""
+    af.instrument(providers=["bedrock"], strict=True)
+    recs = Records()
+    remove = af.add_listener(recs)
+    yield recs
+    remove()
+
+
+# -- request: only bedrock-runtime inference calls are ours ----------------------------------------
 
 
 def test_request_reads_model_region_and_endpoint_from_a_real_client() -> None:
@@ -124,7 +135,7 @@ def test_stream_slot() -> None:
     assert bedrock.stream_slot([1, 2]) is None
 
 
-# -- responses ---------------------------------------------------------------------------------------------------
+# -- responses -------------------------------------------------------------------------------------
 
 
 def test_converse_usage() -> None:
@@ -169,7 +180,7 @@ def test_odd_header_values_are_ignored() -> None:
     assert (o.input_tokens, o.output_tokens) == (None, None)
 
 
-# -- streams -----------------------------------------------------------------------------------------------------
+# -- streams ---------------------------------------------------------------------------------------
 
 
 def test_converse_stream_usage_and_text() -> None:
@@ -250,7 +261,7 @@ def test_odd_stream_events_never_raise() -> None:
     assert (o.input_tokens, o.output_tokens, o.text_chars) == (None, None, 0)
 
 
-# -- prompt counting -----------------------------------------------------------------------------------------------
+# -- prompt counting -------------------------------------------------------------------------------
 
 
 def test_count_input() -> None:
@@ -275,7 +286,7 @@ def test_count_input() -> None:
     assert bedrock.count_input((), {}) is None
 
 
-# -- instrumented -----------------------------------------------------------------------------------------------
+# -- instrumented ----------------------------------------------------------------------------------
 
 
 def test_instrumented_invoke_model_body_stays_readable(records: Records) -> None:
@@ -354,7 +365,7 @@ def test_uninstrument_restores_botocore() -> None:
     assert vars(botocore.client.BaseClient)["_make_api_call"] is original
 
 
-# -- the event-stream encoder used by the local server ---------------------------------------------------------
+# -- the event-stream encoder used by the local server ---------------------------------------------
 
 
 def test_eventstream_encoder_round_trips_through_botocore() -> None:

@@ -1,0 +1,260 @@
+"""OpenAI specifics and the instrumentation behaviour shared by every provider (tested through OpenAI)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+openai = pytest.importorskip("openai")
+import httpx  # noqa: E402
+
+import aifootprint as af  # noqa: E402
+from aifootprint.errors import ConfigError  # noqa: E402
+from aifootprint.providers.openai import provider_for_url  # noqa: E402
+
+from .conftest import Records  # noqa: E402
+from .exchanges import Exchange, load  # noqa: E402
+
+MESSAGES = [{"role": "user", "content": "What is the capital of France?"}]
+
+
+def client(ex: Exchange, base_url: str | None = None) -> Any:
+    return openai.OpenAI(
+        api_key="test-key", base_url=base_url, http_client=httpx.Client(transport=ex.transport(httpx)), max_retries=0
+    )
+
+
+def chat(ex: Exchange, model: str = "gpt-4o-mini", base_url: str | None = None) -> Any:
+    return client(ex, base_url).chat.completions.create(model=model, messages=MESSAGES)
+
+
+@pytest.mark.parametrize(
+    ("url", "provider", "datacenter"),
+    [
+        ("https://api.openai.com/v1/", "openai", None),
+        ("https://my-res.openai.azure.com/openai/", "openai", "azure-openai"),
+        ("https://api.groq.com/openai/v1", "groq", None),
+        ("https://api.together.xyz/v1", "together", None),
+        ("https://api.deepseek.com", "deepseek", None),
+        ("https://openrouter.ai/api/v1", "", None),
+        ("http://localhost:11434/v1", "ollama", None),
+        ("http://10.0.0.5:8000/v1", "openai-compatible", None),
+    ],
+)
+def test_base_url_attribution(url: str, provider: str, datacenter: str | None) -> None:
+    assert provider_for_url(url) == (provider, datacenter)
+
+
+def test_groq_endpoint_is_estimated_as_groq(records: Records) -> None:
+    ex = load("openai/chat_completion")
+    ex.data["request"].pop("path")
+    r = chat(ex, model="llama-3.3-70b-versatile", base_url="https://api.groq.com/openai/v1")
+    assert r.impacts.model == "groq/llama-3.3-70b-versatile"
+    assert records.items[0].provider == "groq"
+
+
+def test_azure_runs_openai_models_in_azure_datacenters(records: Records) -> None:
+    ex = load("openai/chat_completion")
+    ex.data["request"].pop("path")
+    c = openai.AzureOpenAI(
+        api_key="k", api_version="2024-10-21", azure_endpoint="https://my-res.openai.azure.com",
+        http_client=httpx.Client(transport=ex.transport(httpx)), max_retries=0,
+    )
+    r = c.chat.completions.create(model="my-deployment", messages=MESSAGES)  # deployment name: unknown
+    assert r.impacts.model == "openai/gpt-4o-mini-2024-07-18"  # found through the response's model
+    assert "datacenter-defaulted" not in r.impacts.warnings
+    model = af.get_catalog().resolve_model("openai/gpt-4o-mini")[0]
+    expected = af.estimate(model, provider="azure-openai", input_tokens=19, output_tokens=10,
+                           latency_s=records.items[0].latency_s)
+    assert r.impacts.energy.value == expected.energy.value
+
+
+def test_self_hosted_endpoint_from_config_file(tmp_path: Path) -> None:
+    (tmp_path / "aifootprint.toml").write_text(
+        '[endpoints."http://10.0.0.5:8000/v1"]\nzone = "FRA"\ngpu = "A100-SXM4-80GB"\npue = 1.3\n', "utf-8"
+    )
+    af.reset()
+    af.instrument(["openai"], strict=True)
+    ex = load("openai/chat_completion")
+    r = chat(ex, model="meta-llama/Llama-3.1-8B-Instruct", base_url="http://10.0.0.5:8000/v1")
+    assert r.impacts.model == "huggingface/meta-llama/Llama-3.1-8B-Instruct"
+    assert r.impacts.zone == "FRA"
+    lat = af.record_of(r).latency_s
+    expected = af.estimate("huggingface/meta-llama/Llama-3.1-8B-Instruct", input_tokens=19, output_tokens=10,
+                           latency_s=lat, zone="FRA", gpu="A100-SXM4-80GB", pue=1.3)
+    assert r.impacts.gwp.value == expected.gwp.value
+
+
+def test_bad_endpoint_config_fails_at_instrument() -> None:
+    with pytest.raises(ConfigError, match=r"endpoints\['http://x'\]: unknown key\(s\) zonee"):
+        af.instrument(["openai"], endpoints={"http://x": {"zonee": "FRA"}})
+
+
+def test_unknown_model_never_fails_the_call(caplog: pytest.LogCaptureFixture) -> None:
+    af.instrument(["openai"])
+    ex = load("openai/chat_completion")
+    with caplog.at_level(logging.WARNING, logger="aifootprint"):
+        r1 = chat(ex, model="my-finetune", base_url="http://10.9.9.9:8000/v1")
+        r2 = chat(ex, model="my-finetune", base_url="http://10.9.9.9:8000/v1")
+    assert r1.choices[0].message.content == "Paris is the capital of France."
+    # The response's own model (gpt-4o-mini) is known here, so use a body naming an unknown one:
+    ex2 = Exchange("x", {**ex.data, "response": {**ex.data["response"], "json": {
+        **ex.data["response"]["json"], "model": "my-finetune"}}})
+    r3 = chat(ex2, model="my-finetune", base_url="http://10.9.9.9:8000/v1")
+    assert r3.impacts is None
+    with pytest.raises(af.ImpactsUnavailableError) as info:
+        af.impacts_of(r3, required=True)
+    assert info.value.code == "model-not-registered"
+    assert "register_model" in str(info.value) and "aifootprint.toml" in str(info.value)
+    assert r1.impacts is not None and r2.impacts is not None
+    messages = [r.getMessage() for r in caplog.records if "my-finetune" in r.getMessage()]
+    assert len(messages) == 1  # logged once
+
+
+def test_embeddings_estimated_once_the_model_is_registered(records: Records) -> None:
+    ex = load("openai/embeddings")
+    r = client(ex).embeddings.create(model="text-embedding-3-small", input="The food was delicious")
+    assert r.impacts is None and af.record_of(r).error == "model-not-registered"
+    af.register_model(af.Model(provider="openai", name="text-embedding-3-small", total_params_b=(0.1, 1.0)))
+    r = client(load("openai/embeddings")).embeddings.create(model="text-embedding-3-small", input="x")
+    assert r.impacts is not None and r.impacts.energy.value > 0
+    assert records.items[-1].usage == af.TokenUsage(input_tokens=8, output_tokens=0)
+
+
+def test_image_generation_is_marked_not_modelled(records: Records) -> None:
+    r = client(load("openai/images")).images.generate(model="gpt-image-1", prompt="a cat")
+    assert r.impacts is None
+    rec = af.record_of(r)
+    assert rec is not None and rec.error == "operation-not-modelled" and rec.operation == "image"
+
+
+def test_instrument_is_idempotent_and_uninstrument_restores() -> None:
+    from openai.resources.chat.completions.completions import AsyncCompletions, Completions
+
+    originals = (Completions.__dict__["create"], AsyncCompletions.__dict__["create"])
+    af.instrument(["openai"])
+    wrapped = Completions.__dict__["create"]
+    af.instrument(["openai"])
+    af.instrument()
+    assert Completions.__dict__["create"] is wrapped  # not wrapped twice
+    assert af.instrumentation.instrumented().count("openai") == 1
+    af.uninstrument()
+    assert (Completions.__dict__["create"], AsyncCompletions.__dict__["create"]) == originals
+    r = chat(load("openai/chat_completion"))
+    assert not hasattr(r, "impacts")
+
+
+def test_uninstrument_leaves_a_foreign_wrapper_in_place_and_switches_ours_off() -> None:
+    import wrapt
+    from openai.resources.chat.completions.completions import Completions
+
+    af.instrument(["openai"])
+    ours = Completions.__dict__["create"]
+    wrapt.wrap_function_wrapper(Completions, "create", lambda w, i, a, k: w(*a, **k))
+    af.uninstrument()
+    assert Completions.__dict__["create"].__wrapped__ is ours
+    r = chat(load("openai/chat_completion"))
+    assert not hasattr(r, "impacts")
+    Completions.create = ours.__wrapped__  # undo the foreign wrapper for the next tests
+
+
+def test_unknown_provider_name_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="unknown provider 'opneai'.*did you mean 'openai'"):
+        af.instrument(["opneai"])
+
+
+def test_unknown_zone_fails_at_instrument() -> None:
+    with pytest.raises(af.UnknownZoneError):
+        af.instrument(["openai"], zone="XXX")
+
+
+def test_zone_applies_to_every_call() -> None:
+    af.instrument(["openai"], zone="FRA", strict=True)
+    r = chat(load("openai/chat_completion"))
+    assert r.impacts.zone == "FRA" and "zone-defaulted" not in r.impacts.warnings
+
+
+def test_strict_reraises_our_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aifootprint.instrumentation.runtime import Runtime
+
+    monkeypatch.setattr(Runtime, "estimate", lambda *a, **k: 1 / 0)
+    af.instrument(["openai"], strict=True)
+    with pytest.raises(ZeroDivisionError):
+        chat(load("openai/chat_completion"))
+
+
+@pytest.mark.parametrize("part", ["request", "observe_response", "observe_chunk"])
+def test_a_broken_adapter_leaves_the_call_untouched(
+    part: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import dataclasses
+
+    from aifootprint.providers import openai as mod
+
+    def boom(*args: Any) -> Any:
+        raise KeyError("broken extractor")
+
+    monkeypatch.setattr(mod, "ADAPTER", dataclasses.replace(mod.ADAPTER, **{part: boom}))
+    af.instrument(["openai"])
+    plain = chat(load("openai/chat_completion")).model_dump()
+    with caplog.at_level(logging.WARNING, logger="aifootprint"):
+        r = chat(load("openai/chat_completion"))
+        s = client(load("openai/chat_stream_usage")).chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True
+        )
+        chunks = [c.model_dump() for c in s]
+    assert r.model_dump() == plain
+    assert len(chunks) == 10
+    assert any("internal error" in m.getMessage() for m in caplog.records)
+
+
+def test_threads_each_get_their_own_impacts(records: Records) -> None:
+    results: list[Any] = []
+
+    def work(i: int) -> None:
+        ex = load("openai/chat_completion" if i % 2 else "openai/chat_completion_reasoning")
+        results.append((i, chat(ex, model="gpt-4o-mini" if i % 2 else "o3-mini")))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(records.items) == 32
+    for i, r in results:
+        assert r.impacts.model == ("openai/gpt-4o-mini-2024-07-18" if i % 2 else "openai/o3-mini-2025-01-31")
+
+
+def test_1000_concurrent_async_calls_each_get_their_own_impacts(records: Records) -> None:
+    bodies = {}
+    for n in range(1, 6):
+        ex = load("openai/chat_completion")
+        body = ex.data["response"]["json"]
+        bodies[n] = {**body, "usage": {**body["usage"], "completion_tokens": 10 * n}}
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        import json
+
+        n = int(json.loads(request.content)["messages"][0]["content"])
+        await asyncio.sleep(0.001 * (5 - n))
+        return httpx.Response(200, json=bodies[n])
+
+    async def main() -> list[Any]:
+        c = openai.AsyncOpenAI(api_key="k", http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)))
+        calls = [
+            c.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": str(1 + i % 5)}])
+            for i in range(1000)
+        ]
+        return list(await asyncio.gather(*calls))
+
+    out = asyncio.run(main())
+    assert len(records.items) == 1000
+    for i, r in enumerate(out):
+        rec = af.record_of(r)
+        assert rec.usage.output_tokens == 10 * (1 + i % 5) == r.usage.completion_tokens
+        assert r.impacts is rec.impacts
