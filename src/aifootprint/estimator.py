@@ -345,6 +345,12 @@ def default_estimator() -> Estimator:
     return est
 
 
+def default_settings() -> Settings:
+    """Settings of the process-wide estimator, without loading the catalogue when it is not built yet."""
+    est = _default
+    return est.settings if est is not None else Settings.resolve()
+
+
 def _build_default() -> Estimator:
     from .catalog import load_catalog
 

@@ -95,7 +95,7 @@ def avertex(ex: Exchange) -> Any:
     return anthropic.AsyncAnthropicVertex(**_GCP, http_client=_http(ex, True), max_retries=0)
 
 
-# -- calls (also used by test_anthropic.py, uninstrumented) ----------------------------------------------------
+# -- calls (also used by test_anthropic.py, uninstrumented) -----------------------------------------------
 
 
 def create(ex: Exchange, **kw: Any) -> Any:
@@ -123,7 +123,7 @@ def astream_manager(ex: Exchange, **kw: Any) -> Any:
 
 
 def raw(ex: Exchange) -> Any:
-    """``with_raw_response``: the raw response's ``parse()`` gives the ``Message`` (it carries the impacts)."""
+    """``with_raw_response``: the raw response's ``parse()`` gives the ``Message`` (with the impacts)."""
     response = client(ex).messages.with_raw_response.create(
         model="claude-haiku-4-5", max_tokens=256, messages=MESSAGES
     )
@@ -173,7 +173,7 @@ def _has(path: str) -> bool:
     return True
 
 
-def _cases() -> list[Case]:  # noqa: PLR0915 - one list of call shapes
+def _cases() -> list[Case]:
     plain = {"model": HAIKU, "input_tokens": 14, "output_tokens": 12}
     thinking = {"model": HAIKU, "input_tokens": 41, "output_tokens": 96, "reasoning_tokens": 71}
     cached = {"model": HAIKU, "input_tokens": 21 + 1864, "cached_input_tokens": 1864}

@@ -2,7 +2,8 @@
 
 The SDK takes its HTTP clients as ``client=`` / ``async_client=``; they carry the exchange's MockTransport.
 ``Mistral`` lives in ``mistralai.client`` from 2.x on, in ``mistralai`` before; each layout's ``sdk`` module
-imports the HTTP library it runs on as ``httpx`` (``import httpx2 as httpx`` in 3.x), which picks the transport.
+imports the HTTP library it runs on as ``httpx`` (``import httpx2 as httpx`` in 3.x), which picks the
+transport.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from .contract import Case
 from .exchanges import Exchange
 
 MODEL = "mistral/mistral-small-2603"  # "mistral-small-latest" is its catalogue alias
-MESSAGES = [{"role": "user", "content": "What is the capital of France?"}]  # 30 characters -> 8 tokens counted
+MESSAGES = [
+    {"role": "user", "content": "What is the capital of France?"}
+]  # 30 characters -> 8 tokens counted
 
 
 def _sdk() -> Any:
@@ -30,16 +33,26 @@ def _sdk() -> Any:
     raise ImportError("no mistralai SDK layout found")
 
 
-def client(ex: Exchange) -> Any:
+def _mistral(ex: Exchange) -> Any:
+    # Both clients are supplied: for a client it creates itself, the SDK's weakref finaliser runs
+    # asyncio.run(aclose()) inside garbage collection, which can land in the middle of an import and trip
+    # CPython 3.11's module-lock bookkeeping (KeyError from importlib._bootstrap).
     sdk = _sdk()
     hx = sdk.httpx
-    return sdk.Mistral(api_key="test-key", client=hx.Client(transport=ex.transport(hx)))
+    transport = ex.transport(hx)
+    return sdk.Mistral(
+        api_key="test-key",
+        client=hx.Client(transport=transport),
+        async_client=hx.AsyncClient(transport=transport),
+    )
+
+
+def client(ex: Exchange) -> Any:
+    return _mistral(ex)
 
 
 def aclient(ex: Exchange) -> Any:
-    sdk = _sdk()
-    hx = sdk.httpx
-    return sdk.Mistral(api_key="test-key", async_client=hx.AsyncClient(transport=ex.transport(hx)))
+    return _mistral(ex)
 
 
 class City(BaseModel):
@@ -82,39 +95,119 @@ FIM_ARGS: dict[str, Any] = dict(model="codestral-latest", prompt="def add(a, b):
 CASES: list[Case] = []
 if importlib.util.find_spec("mistralai") is not None:
     CASES = [
-        Case("mistralai-chat-sync", "mistralai", "sync", "mistralai/chat_completion",
-             lambda ex: client(ex).chat.complete(model="mistral-small-latest", messages=MESSAGES),
-             **CHAT, **ERR_422),
-        Case("mistralai-chat-async", "mistralai", "async", "mistralai/chat_completion",
-             lambda ex: aclient(ex).chat.complete_async(model="mistral-small-latest", messages=MESSAGES),
-             **CHAT, **ERR_422),
-        Case("mistralai-chat-cached", "mistralai", "sync", "mistralai/chat_completion_cached",
-             # prompt_cache_key (newer SDKs) only raises the odds of a hit; prefixes are cached without it too
-             lambda ex: client(ex).chat.complete(model="mistral-small-latest", messages=MESSAGES),
-             model=MODEL, input_tokens=210, output_tokens=14, cached_input_tokens=192),
-        Case("mistralai-chat-stream", "mistralai", "stream", "mistralai/chat_stream",
-             lambda ex: client(ex).chat.stream(model="mistral-small-latest", messages=MESSAGES),
-             **CHAT, **ERR_400),
-        Case("mistralai-chat-async-stream", "mistralai", "async_stream", "mistralai/chat_stream",
-             lambda ex: aclient(ex).chat.stream_async(model="mistral-small-latest", messages=MESSAGES),
-             **CHAT, **ERR_400),
-        Case("mistralai-chat-stream-with", "mistralai", "stream", "mistralai/chat_stream",
-             lambda ex: client(ex).chat.stream(model="mistral-small-latest", messages=MESSAGES),
-             consume=_with_stream, **CHAT),
-        Case("mistralai-chat-async-stream-with", "mistralai", "async_stream", "mistralai/chat_stream",
-             lambda ex: aclient(ex).chat.stream_async(model="mistral-small-latest", messages=MESSAGES),
-             consume=_async_with_stream, **CHAT),
+        Case(
+            "mistralai-chat-sync",
+            "mistralai",
+            "sync",
+            "mistralai/chat_completion",
+            lambda ex: client(ex).chat.complete(model="mistral-small-latest", messages=MESSAGES),
+            **CHAT,
+            **ERR_422,
+        ),
+        Case(
+            "mistralai-chat-async",
+            "mistralai",
+            "async",
+            "mistralai/chat_completion",
+            lambda ex: aclient(ex).chat.complete_async(model="mistral-small-latest", messages=MESSAGES),
+            **CHAT,
+            **ERR_422,
+        ),
+        Case(
+            "mistralai-chat-cached",
+            "mistralai",
+            "sync",
+            "mistralai/chat_completion_cached",
+            # prompt_cache_key (newer SDKs) only raises the odds of a hit; prefixes are cached without it too
+            lambda ex: client(ex).chat.complete(model="mistral-small-latest", messages=MESSAGES),
+            model=MODEL,
+            input_tokens=210,
+            output_tokens=14,
+            cached_input_tokens=192,
+        ),
+        Case(
+            "mistralai-chat-stream",
+            "mistralai",
+            "stream",
+            "mistralai/chat_stream",
+            lambda ex: client(ex).chat.stream(model="mistral-small-latest", messages=MESSAGES),
+            **CHAT,
+            **ERR_400,
+        ),
+        Case(
+            "mistralai-chat-async-stream",
+            "mistralai",
+            "async_stream",
+            "mistralai/chat_stream",
+            lambda ex: aclient(ex).chat.stream_async(model="mistral-small-latest", messages=MESSAGES),
+            **CHAT,
+            **ERR_400,
+        ),
+        Case(
+            "mistralai-chat-stream-with",
+            "mistralai",
+            "stream",
+            "mistralai/chat_stream",
+            lambda ex: client(ex).chat.stream(model="mistral-small-latest", messages=MESSAGES),
+            consume=_with_stream,
+            **CHAT,
+        ),
+        Case(
+            "mistralai-chat-async-stream-with",
+            "mistralai",
+            "async_stream",
+            "mistralai/chat_stream",
+            lambda ex: aclient(ex).chat.stream_async(model="mistral-small-latest", messages=MESSAGES),
+            consume=_async_with_stream,
+            **CHAT,
+        ),
         # No usage in the stream: "The capital of France" + " is Paris." = 31 characters -> 8 tokens counted.
-        Case("mistralai-chat-stream-counted", "mistralai", "stream", "mistralai/chat_stream_no_usage",
-             lambda ex: client(ex).chat.stream(model="mistral-small-latest", messages=MESSAGES),
-             model=MODEL, input_tokens=8, output_tokens=8, usage_source="counted"),
+        Case(
+            "mistralai-chat-stream-counted",
+            "mistralai",
+            "stream",
+            "mistralai/chat_stream_no_usage",
+            lambda ex: client(ex).chat.stream(model="mistral-small-latest", messages=MESSAGES),
+            model=MODEL,
+            input_tokens=8,
+            output_tokens=8,
+            usage_source="counted",
+        ),
         # parse() calls complete() inside: one record, on the parsed response.
-        Case("mistralai-chat-parse", "mistralai", "sync", "mistralai/chat_parse", _parse,
-             model=MODEL, input_tokens=71, output_tokens=8),
-        Case("mistralai-chat-parse-async", "mistralai", "async", "mistralai/chat_parse", _parse_async,
-             model=MODEL, input_tokens=71, output_tokens=8),
-        Case("mistralai-fim-sync", "mistralai", "sync", "mistralai/fim_completion",
-             lambda ex: client(ex).fim.complete(**FIM_ARGS), **FIM),
-        Case("mistralai-fim-async", "mistralai", "async", "mistralai/fim_completion",
-             lambda ex: aclient(ex).fim.complete_async(**FIM_ARGS), **FIM),
+        Case(
+            "mistralai-chat-parse",
+            "mistralai",
+            "sync",
+            "mistralai/chat_parse",
+            _parse,
+            model=MODEL,
+            input_tokens=71,
+            output_tokens=8,
+        ),
+        Case(
+            "mistralai-chat-parse-async",
+            "mistralai",
+            "async",
+            "mistralai/chat_parse",
+            _parse_async,
+            model=MODEL,
+            input_tokens=71,
+            output_tokens=8,
+        ),
+        Case(
+            "mistralai-fim-sync",
+            "mistralai",
+            "sync",
+            "mistralai/fim_completion",
+            lambda ex: client(ex).fim.complete(**FIM_ARGS),
+            **FIM,
+        ),
+        Case(
+            "mistralai-fim-async",
+            "mistralai",
+            "async",
+            "mistralai/fim_completion",
+            lambda ex: aclient(ex).fim.complete_async(**FIM_ARGS),
+            **FIM,
+        ),
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import warnings
 from typing import Any
 
 from .contract import Case
@@ -95,12 +96,21 @@ def _cases() -> list[Case]:
     major = sdk_major()
     if importlib.util.find_spec("together") is None or major == 0:
         return []
+    if major < 2:
+        # together 1.x defines pydantic models with class-based ``Config``: importing it warns
+        # (PydanticDeprecatedSince20), which this test suite turns into errors. Import it once here.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            importlib.import_module("together")
     error_type = "together.NotFoundError" if major >= 2 else "together.error.InvalidRequestError"
     err = {"error_exchange": "together/error_404", "error_type": error_type}
+    # together 1.x cannot raise its own error from an async call: TogetherException.__repr__ json-dumps the
+    # aiohttp headers (CIMultiDictProxy) and fails, so asyncio.run() ends in a TypeError, instrumented or not.
+    aerr = err if major >= 2 else {}
     model = f"together/{MODEL}"
     cases = [
         Case("together-sync", "together", "sync", "together/chat_completion", _create, model, 42, 8, **err),
-        Case("together-async", "together", "async", "together/chat_completion", _acreate, model, 42, 8, **err),
+        Case("together-async", "together", "async", "together/chat_completion", _acreate, model, 42, 8, **aerr),
         Case(
             "together-stream",
             "together",
@@ -123,7 +133,7 @@ def _cases() -> list[Case]:
             40,
             5,
             dumps=major >= 2,  # 1.x streams are plain generators
-            **err,
+            **aerr,
         ),
         Case(
             "together-sync-cached",

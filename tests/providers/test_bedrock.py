@@ -49,7 +49,7 @@ def invoke_events() -> list[Any]:
 
 @pytest.fixture
 def records() -> Iterator[Records]:
-    """Only bedrock instrumented (strict), its call records collected (the shared fixture imports every SDK)."""
+    """Only bedrock instrumented (strict), its records collected (the shared fixture imports every SDK)."""
     af.instrument(providers=["bedrock"], strict=True)
     recs = Records()
     remove = af.add_listener(recs)

@@ -262,3 +262,65 @@ def test_http_error_is_the_sdk_client_error() -> None:
     with pytest.raises(errors.ClientError) as info:
         client(load("google_genai/error_invalid_argument")).models.generate_content(model=MODEL, contents=PROMPT)
     assert info.value.code == 400
+
+
+class Listener:
+    def __init__(self) -> None:
+        import aifootprint as af
+
+        af.instrument(providers=["google_genai"], strict=True)
+        self.records: list[Any] = []
+        self.remove = af.add_listener(self.records.append)
+
+
+@pytest.fixture
+def instrumented() -> Any:
+    import aifootprint as af
+
+    listener = Listener()
+    yield listener
+    listener.remove()
+    af.uninstrument()
+
+
+def test_chat_stream_impacts_on_the_last_chunk_once(instrumented: Listener) -> None:
+    import aifootprint as af
+
+    chat = client(load("google_genai/generate_content_stream")).chats.create(model=MODEL)
+    chunks = list(chat.send_message_stream(PROMPT))
+    (rec,) = instrumented.records
+    assert rec.usage is not None and (rec.usage.input_tokens, rec.usage.output_tokens) == (9, 43)
+    assert rec.stream and rec.complete and rec.instrument == "google_genai"
+    imp = af.impacts_of(chunks[-1])
+    assert imp is not None and imp is rec.impacts and imp.model == f"google/{MODEL}"
+    assert chunks[-1].impacts is imp
+    assert af.impacts_of(chunks[0]) is None
+    # the chat recorded the turn as usual
+    assert [c.role for c in chat.get_history()] == ["user", "model", "model", "model"]
+
+
+def test_async_chat_stream_impacts_on_the_last_chunk_once(instrumented: Listener) -> None:
+    import aifootprint as af
+
+    async def go() -> list[Any]:
+        chat = client(load("google_genai/generate_content_stream")).aio.chats.create(model=MODEL)
+        return [c async for c in await chat.send_message_stream(PROMPT)]
+
+    chunks = asyncio.run(go())
+    (rec,) = instrumented.records
+    assert rec.usage is not None and (rec.usage.input_tokens, rec.usage.output_tokens) == (9, 43)
+    assert af.impacts_of(chunks[-1]) is rec.impacts is not None
+
+
+def test_chat_turns_are_recorded_once_each(instrumented: Listener) -> None:
+    import aifootprint as af
+
+    ex = load("google_genai/generate_content")
+    del ex.data["request"]["json_subset"]  # the second turn sends the history too
+    chat = client(ex).chats.create(model=MODEL)
+    first = chat.send_message(PROMPT)
+    second = chat.send_message("And one for summer?")
+    assert len(instrumented.records) == 2 and len(ex.requests) == 2
+    assert af.impacts_of(first) is instrumented.records[0].impacts is not None
+    assert af.impacts_of(second) is instrumented.records[1].impacts is not None
+    assert len(ex.requests[1].json["contents"]) == 3  # history sent again: counted as input by the API

@@ -106,7 +106,9 @@ def test_async_stream_items_are_the_same_events() -> None:
 
 
 def test_embeddings_and_fim() -> None:
-    emb = cases.client(load("mistralai/embeddings")).embeddings.create(model="mistral-embed", inputs=["a b", "cd"])
+    emb = cases.client(load("mistralai/embeddings")).embeddings.create(
+        model="mistral-embed", inputs=["a b", "cd"]
+    )
     assert (_observe(emb).input_tokens, _observe(emb).output_tokens) == (11, 0)
     fim = cases.client(load("mistralai/fim_completion")).fim.complete(**cases.FIM_ARGS)
     obs = _observe(fim)
@@ -136,8 +138,17 @@ def test_thinking_and_text_chunks_are_counted() -> None:
 
 @pytest.mark.parametrize(
     "odd",
-    [None, "text", 3, SimpleNamespace(), SimpleNamespace(data=None), {"data": {"choices": "x", "usage": 7}},
-     SimpleNamespace(data=SimpleNamespace(model=5, usage=SimpleNamespace(prompt_tokens="3"), choices=[None]))],
+    [
+        None,
+        "text",
+        3,
+        SimpleNamespace(),
+        SimpleNamespace(data=None),
+        {"data": {"choices": "x", "usage": 7}},
+        SimpleNamespace(
+            data=SimpleNamespace(model=5, usage=SimpleNamespace(prompt_tokens="3"), choices=[None])
+        ),
+    ],
 )
 def test_odd_objects_set_nothing(odd: Any) -> None:
     obs = Observed()
@@ -193,7 +204,9 @@ def test_client_built_before_instrument_is_instrumented() -> None:
 
 def test_embeddings_are_recorded_without_a_catalogue_model(records: Records) -> None:
     """mistral-embed is not in the catalogue: the call goes through, recorded with its usage, no impacts."""
-    emb = cases.client(load("mistralai/embeddings")).embeddings.create(model="mistral-embed", inputs=["a b", "cd"])
+    emb = cases.client(load("mistralai/embeddings")).embeddings.create(
+        model="mistral-embed", inputs=["a b", "cd"]
+    )
     assert type(emb).__name__ == "EmbeddingResponse" and len(emb.data) == 2
     (rec,) = records.items
     assert rec.operation == "embeddings" and rec.error == "model-not-registered"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from types import SimpleNamespace
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -43,7 +43,7 @@ def observe_stream(parts: list[Any]) -> Observed:
 
 @pytest.fixture
 def records() -> Iterator[Records]:
-    """Only ollama instrumented (strict), its call records collected (the shared fixture imports every SDK)."""
+    """Only ollama instrumented (strict), its records collected (the shared fixture imports every SDK)."""
     af.instrument(providers=["ollama"], strict=True)
     recs = Records()
     remove = af.add_listener(recs)
@@ -222,7 +222,7 @@ def test_module_level_chat_is_recorded_once_and_restored(records: Records) -> No
 
 
 def test_configured_endpoint_sets_the_zone(records: Records) -> None:
-    af.instrument(strict=True, endpoints={co.HOST: {"zone": "FRA", "gpu": "H100"}})
+    af.instrument(providers=["ollama"], strict=True, endpoints={co.HOST: {"zone": "FRA", "gpu": "H100"}})
     resp = co.chat(load("ollama/chat"))
     imp = af.impacts_of(resp)
     assert imp is not None and imp.zone == "FRA"

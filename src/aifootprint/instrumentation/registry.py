@@ -150,9 +150,9 @@ def instrument(
 
 
 def _endpoints(extra: Mapping[str, Mapping[str, Any]] | None) -> tuple[Endpoint, ...]:
-    from ..estimator import default_estimator
+    from ..estimator import default_settings
 
-    settings = default_estimator().settings
+    settings = default_settings()  # not the catalogue: it loads on the first estimate
     from_file = settings.overlays.get("endpoints", {})
     merged = {**from_file, **(extra or {})}
     origin = f"config file {settings.config_path}" if from_file else "instrument(endpoints=...)"

@@ -10,15 +10,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._log import log_once, logger
 from ..errors import AifootprintError, ConfigError, UnknownModelError
-from ..estimator import Estimator, default_estimator
 from ..interval import parse_range
 from ..providers._base import Request
-from ..records import Impacts, Model
 from .records import CallRecord, TokenUsage
+
+if TYPE_CHECKING:
+    from ..estimator import Estimator
+    from ..records import Impacts, Model
 
 Listener = Callable[[CallRecord], None]
 
@@ -160,7 +162,11 @@ class Runtime:
     # -- estimation --------------------------------------------------------------------------------------
     @property
     def estimator(self) -> Estimator:
-        return self._estimator or default_estimator()
+        if self._estimator is not None:
+            return self._estimator
+        from ..estimator import default_estimator
+
+        return default_estimator()
 
     def estimate(
         self, request: Request, response_model: str | None, usage: TokenUsage, latency_s: float | None

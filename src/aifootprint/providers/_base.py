@@ -126,6 +126,22 @@ class Adapter:
     import_name: str = ""  # top-level module to probe, when it differs from the distribution name
 
 
+_NO_FIELDS: Final[Mapping[str, Any]] = {}
+
+
+def fields(obj: object) -> Mapping[str, Any]:
+    """The fields of an SDK object as a mapping, for fast reads of optional fields.
+
+    Pydantic models keep their fields in ``__dict__``; reading a missing attribute on them goes through
+    ``BaseModel.__getattr__`` and a raised AttributeError (microseconds each), too slow for a per-chunk
+    hot path. Dicts are returned as they are; other objects give their ``__dict__`` or an empty mapping.
+    """
+    if isinstance(obj, dict):
+        return obj
+    d = getattr(obj, "__dict__", None)
+    return d if d is not None else _NO_FIELDS
+
+
 def attr_chain(obj: object, *names: str) -> Any:
     """``obj.a.b.c`` that returns ``None`` as soon as a link is missing or ``None``."""
     for n in names:

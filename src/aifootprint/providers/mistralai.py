@@ -2,7 +2,8 @@
 
 Where the classes live depends on the major version:
 
-- 1.x: ``from mistralai import Mistral``; resources in ``mistralai.chat`` / ``.fim`` / ``.embeddings``, on httpx;
+- 1.x: ``from mistralai import Mistral``; resources in ``mistralai.chat`` / ``.fim`` / ``.embeddings``,
+  on httpx;
 - 2.x: ``from mistralai.client import Mistral``; resources in ``mistralai.client.chat`` / ..., on httpx;
 - 3.x: as 2.x, on ``httpx2``.
 

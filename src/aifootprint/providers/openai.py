@@ -18,6 +18,7 @@ from ._base import (
     WrapSpec,
     as_count,
     attr_chain,
+    fields,
     text_chars_of_messages,
     tokens_from_chars,
 )
@@ -111,41 +112,43 @@ def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mappin
     )
 
 
-def _usage(u: Any, o: Observed) -> None:
+def _usage(usage: Any, o: Observed) -> None:
     # Chat Completions and Embeddings: prompt_tokens / completion_tokens; Responses: input / output tokens.
-    inp = as_count(getattr(u, "prompt_tokens", None))
+    u = fields(usage)
+    inp = as_count(u.get("prompt_tokens"))
     if inp is None:
-        inp = as_count(getattr(u, "input_tokens", None))
-    out = as_count(getattr(u, "completion_tokens", None))
+        inp = as_count(u.get("input_tokens"))
+    out = as_count(u.get("completion_tokens"))
     if out is None:
-        out = as_count(getattr(u, "output_tokens", None))
+        out = as_count(u.get("output_tokens"))
     if inp is not None:
         o.input_tokens = inp
     if out is not None:
         o.output_tokens = out
     elif inp is not None and o.output_tokens is None:
         o.output_tokens = 0  # embeddings: nothing generated
-    details = getattr(u, "completion_tokens_details", None) or getattr(u, "output_tokens_details", None)
-    r = as_count(getattr(details, "reasoning_tokens", None))
+    details = fields(u.get("completion_tokens_details") or u.get("output_tokens_details"))
+    r = as_count(details.get("reasoning_tokens"))
     if r is not None:
         o.reasoning_tokens = r
-    cached = getattr(u, "prompt_tokens_details", None) or getattr(u, "input_tokens_details", None)
-    c = as_count(getattr(cached, "cached_tokens", None))
+    cached = fields(u.get("prompt_tokens_details") or u.get("input_tokens_details"))
+    c = as_count(cached.get("cached_tokens"))
     if c is not None:
         o.cached_input_tokens = c
 
 
 def observe_response(resp: Any, o: Observed) -> None:
-    model = getattr(resp, "model", None)
+    f = fields(resp)
+    model = f.get("model")
     if isinstance(model, str):
         o.model = model
-    u = getattr(resp, "usage", None)
+    u = f.get("usage")
     if u is not None:
         _usage(u, o)
         return
     # No usage (a final object from a stream without include_usage): count its text.
     if o.text_chars == 0:
-        for choice in getattr(resp, "choices", None) or ():
+        for choice in f.get("choices") or ():
             o.add_text(attr_chain(choice, "message", "content"))
         text = getattr(resp, "output_text", None)
         if isinstance(text, str):
@@ -153,37 +156,38 @@ def observe_response(resp: Any, o: Observed) -> None:
 
 
 def observe_chunk(chunk: Any, o: Observed) -> None:
-    kind = getattr(chunk, "type", None)
+    f = fields(chunk)  # dict reads: missing attributes on pydantic models are slow to ask for
+    kind = f.get("type")
     if kind is not None:
         # Stream helper events (ChatCompletionStream) and Responses stream events.
         if kind == "chunk":
-            chunk = chunk.chunk
+            f = fields(f.get("chunk"))
         elif kind == "response.output_text.delta" or kind == "response.reasoning_text.delta":
-            o.add_text(chunk.delta)
+            o.add_text(f.get("delta"))
             return
         elif kind in ("response.completed", "response.incomplete", "response.created", "response.failed"):
-            observe_response(chunk.response, o)
+            observe_response(f.get("response"), o)
             return
         else:
             return
-    u = getattr(chunk, "usage", None)
+    u = f.get("usage")
     if u is not None:
         _usage(u, o)
-    model = getattr(chunk, "model", None)
-    if model and o.model is None:
-        o.model = model
-    choices = getattr(chunk, "choices", None)
+    if o.model is None:
+        model = f.get("model")
+        if isinstance(model, str):
+            o.model = model
+    choices = f.get("choices")
     if choices:
-        delta = getattr(choices[0], "delta", None)
-        if delta is not None:
-            text = getattr(delta, "content", None)
-            if text:
-                o.add_text(text)
-            elif getattr(delta, "tool_calls", None):
-                for call in delta.tool_calls:
-                    o.add_text(attr_chain(call, "function", "arguments"))
-            else:
-                o.add_text(getattr(delta, "reasoning_content", None))
+        delta = fields(fields(choices[0]).get("delta"))
+        text = delta.get("content")
+        if text:
+            o.add_text(text)
+        elif delta.get("tool_calls"):
+            for call in delta["tool_calls"]:
+                o.add_text(attr_chain(call, "function", "arguments"))
+        else:
+            o.add_text(delta.get("reasoning_content"))
 
 
 def observe_stream_end(stream: Any, o: Observed) -> None:
