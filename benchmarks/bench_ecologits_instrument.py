@@ -19,14 +19,24 @@ The real ``openai`` client talks to an in-process ``httpx.MockTransport`` (no ne
 EcoLogits cannot be un-initialised, so the default (driver) mode runs this script as subprocesses,
 ``--mode plain`` (EcoLogits never imported) and ``--mode ecologits`` (``EcoLogits.init(providers=["openai"])``
 before the client is built), alternating them for ``--rounds`` rounds, pools the per-call samples of each
-mode and prints a markdown table: median and p90 per call, and added time = difference of the medians.
-Each child warms up first and checks that responses do (or do not) carry ``impacts``.
+mode and prints markdown tables: median and p90 per call, and added time = difference of the medians, both
+in wall-clock time (``perf_counter_ns``) and in the thread's CPU time (``thread_time_ns``), which other
+processes on a busy machine inflate less. The header gives the load average: trust a run on an idle
+machine. Each child warms up first and checks that responses do (or do not) carry ``impacts``.
 
 What EcoLogits 0.11.3 does on these paths (ecologits/tracers/openai_tracer.py): after a non-streaming call it
 runs ``llm_impacts`` (model lookup + electricity mix + impact computation, pydantic models) and rebuilds the
 response as ``ChatCompletion(**response.model_dump(), impacts=...)``; a stream is replaced by a generator
 that runs ``llm_impacts`` and ``ChatCompletionChunk(**chunk.model_dump(), impacts=...)`` on EVERY chunk.
-Compare with the numbers of our own instrumentation, measured by a separate script.
+Compare with the numbers of our own instrumentation (benchmarks/bench_instrument.py).
+
+Compatibility with the SDKs of the project's venv (checked 2026-11-23, EcoLogits 0.11.3, the latest):
+``pip install ecologits==0.11.3 openai==2.54.0 anthropic==2.12.0`` installs (only the ``[anthropic]`` extra,
+``anthropic<1``, refuses 2.12) and imports. openai 2.54: ``chat.completions.create`` gets ``impacts``; with
+``stream=True`` it returns a plain generator, so ``with client.chat.completions.create(..., stream=True)``
+raises TypeError and ``stream.response`` is gone. anthropic 2.12 (httpx2): ``messages.create`` and
+``messages.stream`` (``text_stream``) get impacts; ``messages.create(stream=True)`` raises AttributeError
+(``'Stream' object has no attribute 'model'``).
 """
 
 from __future__ import annotations
@@ -223,6 +233,7 @@ def drive(args: argparse.Namespace) -> None:
     pooled: dict[str, dict[str, list[int]]] = {m: {k: [] for k in KEYS} for m in MODES}
     round_medians: dict[str, dict[str, list[float]]] = {m: {k: [] for k in KEYS} for m in MODES}
     init_ms: list[float] = []
+    load_before = os.getloadavg()[0]
     for r in range(args.rounds):
         for mode in MODES:  # alternated, so that load drifting on the machine hits both modes alike
             cmd = [sys.executable, __file__, "--mode", mode]
@@ -239,12 +250,14 @@ def drive(args: argparse.Namespace) -> None:
             if result["init_ms"] is not None:
                 init_ms.append(result["init_ms"])
 
+    load_after = os.getloadavg()[0]
     n = args.chunks
     today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     print(f"## EcoLogits instrumentation overhead ({today})\n")
     print(
         f"- machine: {platform.platform()} | {platform.machine()} | {os.cpu_count()} CPUs | "
-        f"Python {platform.python_version()} ({platform.python_implementation()})"
+        f"Python {platform.python_version()} ({platform.python_implementation()}) | 1-min load average "
+        f"{load_before:.2f} before, {load_after:.2f} after (other processes inflate wall times)"
     )
     print("- versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()))
     print(
@@ -286,7 +299,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--mode", choices=("driver", "plain", "ecologits"), default="driver")
     parser.add_argument("--calls", type=int, default=2000, help="timed non-streaming calls per round")
-    parser.add_argument("--streams", type=int, default=300, help="timed streams per round")
+    parser.add_argument("--streams", type=int, default=200, help="timed streams per round")
     parser.add_argument("--warmup", type=int, default=100, help="untimed calls + streams per round")
     parser.add_argument("--chunks", type=int, default=200, help="content chunks per stream (N)")
     parser.add_argument("--rounds", type=int, default=3, help="driver: subprocess pairs to run")

@@ -112,7 +112,9 @@ def _cases() -> list[Case]:
             id="huggingface_hub-chat.completions.create",
             shape="sync",
             exchange="huggingface_hub/chat_completion",
-            run=lambda ex: sync_call(ex, lambda c: c.chat.completions.create(model=LLAMA_8B, messages=MESSAGES)),
+            run=lambda ex: sync_call(
+                ex, lambda c: c.chat.completions.create(model=LLAMA_8B, messages=MESSAGES)
+            ),
             **chat,
         ),
         Case(
@@ -129,7 +131,9 @@ def _cases() -> list[Case]:
             exchange="huggingface_hub/chat_completion_stream",
             run=lambda ex: sync_call(
                 ex,
-                lambda c: c.chat_completion(MESSAGES, model=LLAMA_8B, stream=True, stream_options=stream_options),
+                lambda c: c.chat_completion(
+                    MESSAGES, model=LLAMA_8B, stream=True, stream_options=stream_options
+                ),
             ),
             **chat,
         ),
@@ -139,7 +143,9 @@ def _cases() -> list[Case]:
             exchange="huggingface_hub/chat_completion_stream",
             run=lambda ex: async_call(
                 ex,
-                lambda c: c.chat_completion(MESSAGES, model=LLAMA_8B, stream=True, stream_options=stream_options),
+                lambda c: c.chat_completion(
+                    MESSAGES, model=LLAMA_8B, stream=True, stream_options=stream_options
+                ),
             ),
             **chat,
         ),
@@ -147,7 +153,9 @@ def _cases() -> list[Case]:
             id="huggingface_hub-chat_completion-groq",
             shape="sync",
             exchange="huggingface_hub/chat_completion_groq",
-            run=lambda ex: sync_call(ex, lambda c: c.chat_completion(MESSAGES, model=LLAMA_70B), provider="groq"),
+            run=lambda ex: sync_call(
+                ex, lambda c: c.chat_completion(MESSAGES, model=LLAMA_70B), provider="groq"
+            ),
             provider="huggingface_hub",
             model=f"huggingface/{LLAMA_70B}",  # the Hub id is found first; served from Groq's datacenter
             input_tokens=45,
@@ -186,7 +194,9 @@ def _cases() -> list[Case]:
             shape="sync",
             exchange="huggingface_hub/text_generation_plain",
             run=lambda ex: sync_call(
-                ex, lambda c: c.text_generation(PROMPT, model=LLAMA_8B, max_new_tokens=12), provider="hf-inference"
+                ex,
+                lambda c: c.text_generation(PROMPT, model=LLAMA_8B, max_new_tokens=12),
+                provider="hf-inference",
             ),
             input_tokens=7,
             output_tokens=6,  # a str result: " red, yellow and blue." counted (22 chars)
@@ -199,7 +209,9 @@ def _cases() -> list[Case]:
             exchange="huggingface_hub/text_generation_stream",
             run=lambda ex: sync_call(
                 ex,
-                lambda c: c.text_generation(PROMPT, model=LLAMA_8B, details=True, stream=True, max_new_tokens=12),
+                lambda c: c.text_generation(
+                    PROMPT, model=LLAMA_8B, details=True, stream=True, max_new_tokens=12
+                ),
                 provider="hf-inference",
             ),
             input_tokens=6,
@@ -212,7 +224,9 @@ def _cases() -> list[Case]:
             exchange="huggingface_hub/text_generation_stream",
             run=lambda ex: async_call(
                 ex,
-                lambda c: c.text_generation(PROMPT, model=LLAMA_8B, details=True, stream=True, max_new_tokens=12),
+                lambda c: c.text_generation(
+                    PROMPT, model=LLAMA_8B, details=True, stream=True, max_new_tokens=12
+                ),
                 provider="hf-inference",
             ),
             input_tokens=6,

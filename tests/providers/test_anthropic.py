@@ -277,7 +277,8 @@ def test_stream_end_reads_the_message_stream_snapshot() -> None:
         s.until_done()  # the SDK reads every event itself: nothing passes through a proxy
         obs = Observed()
         ADAPTER.observe_stream_end(s, obs)  # type: ignore[misc]
-    assert _usage(obs) == (41, 96, 71, 0)
+    # 0.x snapshots keep output_tokens but drop message_delta's output_tokens_details
+    assert _usage(obs) == (41, 96, 71 if _sdk_version() >= (1, 0) else None, 0)
     assert obs.model == "claude-haiku-4-5-20251001"
 
 
@@ -430,7 +431,10 @@ def test_text_stream_and_until_done_are_read_from_the_snapshot(records: Records)
     assert len(records.items) == 2
     u1, u2 = (r.usage for r in records.items)
     assert u1 is not None and (u1.input_tokens, u1.output_tokens, u1.source) == (14, 12, "reported")
-    assert u2 is not None and (u2.output_tokens, u2.reasoning_tokens) == (96, 71)
+    assert u2 is not None and (u2.output_tokens, u2.reasoning_tokens) == (
+        96,
+        71 if _sdk_version() >= (1, 0) else 0,
+    )
     assert af.impacts_of(stream) is not None
 
 

@@ -11,13 +11,13 @@ import pytest
 
 pytest.importorskip("google.genai")
 
-from google.genai import types  # noqa: E402
+from google.genai import types
 
-from aifootprint.providers import google_genai as gg  # noqa: E402
-from aifootprint.providers._base import Observed, WrapSpec  # noqa: E402
+from aifootprint.providers import google_genai as gg
+from aifootprint.providers._base import Observed, WrapSpec
 
-from .cases_google_genai import MODEL, PROMPT, client  # noqa: E402
-from .exchanges import load  # noqa: E402
+from .cases_google_genai import MODEL, PROMPT, client
+from .exchanges import load
 
 SPEC = WrapSpec("google.genai.models", "Models.generate_content")
 STREAM_SPEC = WrapSpec("google.genai.models", "Models.generate_content_stream", result="stream")
@@ -200,7 +200,12 @@ def test_odd_objects_never_raise() -> None:
     gg.ADAPTER.observe_response({"usage_metadata": {"prompt_token_count": 4, "candidates_token_count": 2}}, o)
     assert (o.input_tokens, o.output_tokens) == (4, 2)
     req = gg.ADAPTER.request(SPEC, object(), (), {})
-    assert req is not None and (req.provider, req.model, req.server, req.region) == ("google", None, None, None)
+    assert req is not None and (req.provider, req.model, req.server, req.region) == (
+        "google",
+        None,
+        None,
+        None,
+    )
 
 
 def test_count_input_reads_every_contents_form() -> None:
@@ -260,7 +265,9 @@ def test_http_error_is_the_sdk_client_error() -> None:
     from google.genai import errors
 
     with pytest.raises(errors.ClientError) as info:
-        client(load("google_genai/error_invalid_argument")).models.generate_content(model=MODEL, contents=PROMPT)
+        client(load("google_genai/error_invalid_argument")).models.generate_content(
+            model=MODEL, contents=PROMPT
+        )
     assert info.value.code == 400
 
 

@@ -37,6 +37,16 @@ def _stream_events(name: str) -> list[Any]:
         return list(s)
 
 
+@pytest.fixture
+def only_mistralai() -> Any:
+    """Instrument this SDK alone (the shared ``records`` fixture imports every installed SDK: slow)."""
+    af.instrument(providers=["mistralai"], strict=True)
+    recs = Records()
+    remove = af.add_listener(recs)
+    yield recs
+    remove()
+
+
 def _observe(resp: Any) -> Observed:
     obs = Observed()
     ADAPTER.observe_response(resp, obs)
@@ -202,7 +212,8 @@ def test_client_built_before_instrument_is_instrumented() -> None:
     assert len(records.items) == 1 and records.items[0].server == "https://api.mistral.ai"
 
 
-def test_embeddings_are_recorded_without_a_catalogue_model(records: Records) -> None:
+def test_embeddings_are_recorded_without_a_catalogue_model(only_mistralai: Records) -> None:
+    records = only_mistralai
     """mistral-embed is not in the catalogue: the call goes through, recorded with its usage, no impacts."""
     emb = cases.client(load("mistralai/embeddings")).embeddings.create(
         model="mistral-embed", inputs=["a b", "cd"]
@@ -214,8 +225,26 @@ def test_embeddings_are_recorded_without_a_catalogue_model(records: Records) -> 
     assert af.impacts_of(emb) is None
 
 
-def test_sdk_error_is_not_recorded_and_propagates(records: Records) -> None:
+def test_sdk_error_is_not_recorded_and_propagates(only_mistralai: Records) -> None:
+    records = only_mistralai
     with pytest.raises(Exception) as info:
         _chat("mistralai/chat_error_422")
     assert type(info.value).__name__ == "HTTPValidationError"
     assert records.items == []
+
+
+def test_leaving_the_with_block_early_records_what_was_consumed(only_mistralai: Records) -> None:
+    """EventStream has no close() before 2.10.1: leaving ``with`` (or dropping the stream) ends it."""
+    records = only_mistralai
+    stream = cases.client(load("mistralai/chat_stream")).chat.stream(
+        model="mistral-small-latest", messages=cases.MESSAGES
+    )
+    with stream as s:
+        for i, _event in enumerate(s):
+            if i == 1:  # role chunk, then "The capital"
+                break
+    (rec,) = records.items
+    assert rec.stream and not rec.complete
+    assert rec.usage is not None and rec.usage.source == "counted"
+    assert (rec.usage.input_tokens, rec.usage.output_tokens) == (8, 3)
+    assert af.record_of(stream) is rec

@@ -121,7 +121,7 @@ def read_usage(usage: object, observed: Observed) -> None:
 
 
 def observe_response(resp: object, observed: Observed) -> None:
-    """A ``V2ChatResponse`` (``usage``), a v1 ``NonStreamedChatResponse`` (``meta``) or a raw ``HttpResponse``."""
+    """A ``V2ChatResponse`` (``usage``), a v1 ``NonStreamedChatResponse`` (``meta``), an ``HttpResponse``."""
     for _ in range(2):
         usage = get_field(resp, "usage")
         if usage is None:

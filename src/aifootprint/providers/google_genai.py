@@ -3,11 +3,14 @@
 Wrapped: ``Models.generate_content`` / ``generate_content_stream`` and their ``AsyncModels`` twins
 (``client.models`` and ``client.aio.models``). Chats (``client.chats.create(...).send_message`` and
 ``send_message_stream``, sync and async) call these same methods on the client's ``Models``, so they are
-covered without a wrap of their own: a chat turn is recorded once per model request it sends.
+covered without a wrap of their own: a chat turn is recorded once per model request it sends. A chat
+stream is the chat's own generator around the wrapped model stream: its last chunk carries the impacts.
 
-Usage comes from ``usage_metadata`` (proto3 JSON leaves zero counts out, so a missing count next to a
-reported one means 0): input = ``prompt_token_count`` (cached tokens included) + ``tool_use_prompt_token_count``,
-output = ``candidates_token_count`` + ``thoughts_token_count``, reasoning = ``thoughts_token_count``.
+Usage comes from ``usage_metadata``; proto3 JSON leaves zero counts out, so a missing count next to a
+reported one means 0.
+- input = ``prompt_token_count`` (cached tokens included) + ``tool_use_prompt_token_count``;
+- output = ``candidates_token_count`` + ``thoughts_token_count``; reasoning = ``thoughts_token_count``;
+- cached input = ``cached_content_token_count``.
 Stream chunks repeat the cumulative ``usage_metadata``; the last one wins.
 
 Known limit: automatic function calling inside ``Models.generate_content`` (Python callables as tools, no

@@ -64,7 +64,8 @@ def _is_url(value: object) -> bool:
 
 
 def _split_policy(model: str) -> tuple[str, str | None]:
-    """``"org/model:groq"`` -> ``("org/model", "groq")``; ``"org/model:fastest"`` -> ``("org/model", None)``."""
+    """``"org/model:groq"`` -> ``("org/model", "groq")``; ``"org/model:fastest"`` -> ``("org/model", None)``
+    (a routing policy, not a provider)."""
     head, sep, tail = model.rpartition(":")
     if not sep or not head or "/" in tail:
         return model, None
