@@ -119,31 +119,28 @@ def main() -> None:
         return
     res: dict[str, list[dict[str, float]]] = {"plain": [], "aifootprint": []}
     for _ in range(3):  # alternate the modes, keep the best (least disturbed) run of each
-        for mode in res:
+        for mode, runs in res.items():
             out = subprocess.run(
                 [sys.executable, __file__, "--mode", mode], capture_output=True, text=True, check=True
             ).stdout
-            res[mode].append(json.loads(out))
+            runs.append(json.loads(out))
     best = {
         m: min(runs, key=lambda r: r["call_median_us"] + r["stream_median_us"] / CHUNKS)
         for m, runs in res.items()
     }
     p, a = best["plain"], best["aifootprint"]
     print(f"# aifootprint instrumentation overhead, {date.today()}")
-    print(
-        f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, python {platform.python_version()}"
-    )
+    cpu = platform.processor() or platform.machine()
+    print(f"machine: {platform.platform()}, {cpu}, python {platform.python_version()}")
     print(f"openai {version('openai')}, httpx {version('httpx')}, wrapt {version('wrapt')}")
     print()
     print("| measure | plain | aifootprint | added |")
     print("|---|---:|---:|---:|")
-    print(
-        f"| chat.completions.create, median per call (us) | {p['call_median_us']:.1f} | {a['call_median_us']:.1f} | "
-        f"{a['call_median_us'] - p['call_median_us']:.1f} |"
-    )
-    print(
-        f"| same, p90 (us) | {p['call_p90_us']:.1f} | {a['call_p90_us']:.1f} | {a['call_p90_us'] - p['call_p90_us']:.1f} |"
-    )
+    for label, key in (
+        ("chat.completions.create, median per call (us)", "call_median_us"),
+        ("same, p90 (us)", "call_p90_us"),
+    ):
+        print(f"| {label} | {p[key]:.1f} | {a[key]:.1f} | {a[key] - p[key]:.1f} |")
     print(
         f"| {CHUNKS}-chunk stream, median (us) | {p['stream_median_us']:.0f} | {a['stream_median_us']:.0f} | "
         f"{a['stream_median_us'] - p['stream_median_us']:.0f} |"

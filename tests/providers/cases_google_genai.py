@@ -91,7 +91,6 @@ def _cases() -> list[Case]:
             shape="stream",
             exchange="google_genai/generate_content_stream",
             run=lambda ex: client(ex).models.generate_content_stream(model=MODEL, contents=PROMPT),
-            dumps=False,  # a generator
             **common,
         ),
         Case(
@@ -99,7 +98,6 @@ def _cases() -> list[Case]:
             shape="async_stream",
             exchange="google_genai/generate_content_stream",
             run=lambda ex: client(ex).aio.models.generate_content_stream(model=MODEL, contents=PROMPT),
-            dumps=False,  # an async generator
             **common,
         ),
         Case(

@@ -95,7 +95,7 @@ def test_sdk_errors_propagate_unchanged(case: Case, records: Records) -> None:
 def test_internal_failure_never_breaks_the_call(
     case: Case, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    plain, plain_holder, plain_last = case.call()
+    _plain, plain_holder, _plain_last = case.call()
 
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("estimator exploded")
@@ -104,7 +104,7 @@ def test_internal_failure_never_breaks_the_call(
     af.instrument(strict=False)
     with caplog.at_level(logging.WARNING, logger="aifootprint"):
         for _ in range(2):
-            result, holder, last = case.call()
+            _result, holder, _last = case.call()
             assert holder.__class__ is plain_holder.__class__
             if case.dumps:
                 assert _dump(holder) == _dump(plain_holder)

@@ -25,7 +25,10 @@ MESSAGES = [{"role": "user", "content": "What is the capital of France?"}]
 
 def client(ex: Exchange, base_url: str | None = None) -> Any:
     return openai.OpenAI(
-        api_key="test-key", base_url=base_url, http_client=httpx.Client(transport=ex.transport(httpx)), max_retries=0
+        api_key="test-key",
+        base_url=base_url,
+        http_client=httpx.Client(transport=ex.transport(httpx)),
+        max_retries=0,
     )
 
 
@@ -62,15 +65,23 @@ def test_azure_runs_openai_models_in_azure_datacenters(records: Records) -> None
     ex = load("openai/chat_completion")
     ex.data["request"].pop("path")
     c = openai.AzureOpenAI(
-        api_key="k", api_version="2024-10-21", azure_endpoint="https://my-res.openai.azure.com",
-        http_client=httpx.Client(transport=ex.transport(httpx)), max_retries=0,
+        api_key="k",
+        api_version="2024-10-21",
+        azure_endpoint="https://my-res.openai.azure.com",
+        http_client=httpx.Client(transport=ex.transport(httpx)),
+        max_retries=0,
     )
     r = c.chat.completions.create(model="my-deployment", messages=MESSAGES)  # deployment name: unknown
     assert r.impacts.model == "openai/gpt-4o-mini-2024-07-18"  # found through the response's model
     assert "datacenter-defaulted" not in r.impacts.warnings
     model = af.get_catalog().resolve_model("openai/gpt-4o-mini")[0]
-    expected = af.estimate(model, provider="azure-openai", input_tokens=19, output_tokens=10,
-                           latency_s=records.items[0].latency_s)
+    expected = af.estimate(
+        model,
+        provider="azure-openai",
+        input_tokens=19,
+        output_tokens=10,
+        latency_s=records.items[0].latency_s,
+    )
     assert r.impacts.energy.value == expected.energy.value
 
 
@@ -85,8 +96,15 @@ def test_self_hosted_endpoint_from_config_file(tmp_path: Path) -> None:
     assert r.impacts.model == "huggingface/meta-llama/Llama-3.1-8B-Instruct"
     assert r.impacts.zone == "FRA"
     lat = af.record_of(r).latency_s
-    expected = af.estimate("huggingface/meta-llama/Llama-3.1-8B-Instruct", input_tokens=19, output_tokens=10,
-                           latency_s=lat, zone="FRA", gpu="A100-SXM4-80GB", pue=1.3)
+    expected = af.estimate(
+        "huggingface/meta-llama/Llama-3.1-8B-Instruct",
+        input_tokens=19,
+        output_tokens=10,
+        latency_s=lat,
+        zone="FRA",
+        gpu="A100-SXM4-80GB",
+        pue=1.3,
+    )
     assert r.impacts.gwp.value == expected.gwp.value
 
 
@@ -103,8 +121,16 @@ def test_unknown_model_never_fails_the_call(caplog: pytest.LogCaptureFixture) ->
         r2 = chat(ex, model="my-finetune", base_url="http://10.9.9.9:8000/v1")
     assert r1.choices[0].message.content == "Paris is the capital of France."
     # The response's own model (gpt-4o-mini) is known here, so use a body naming an unknown one:
-    ex2 = Exchange("x", {**ex.data, "response": {**ex.data["response"], "json": {
-        **ex.data["response"]["json"], "model": "my-finetune"}}})
+    ex2 = Exchange(
+        "x",
+        {
+            **ex.data,
+            "response": {
+                **ex.data["response"],
+                "json": {**ex.data["response"]["json"], "model": "my-finetune"},
+            },
+        },
+    )
     r3 = chat(ex2, model="my-finetune", base_url="http://10.9.9.9:8000/v1")
     assert r3.impacts is None
     with pytest.raises(af.ImpactsUnavailableError) as info:
@@ -164,7 +190,7 @@ def test_uninstrument_leaves_a_foreign_wrapper_in_place_and_switches_ours_off() 
 
 
 def test_unknown_provider_name_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="unknown provider 'opneai'.*did you mean 'openai'"):
+    with pytest.raises(ConfigError, match=r"unknown provider 'opneai'.*did you mean 'openai'"):
         af.instrument(["opneai"])
 
 
@@ -245,9 +271,13 @@ def test_1000_concurrent_async_calls_each_get_their_own_impacts(records: Records
         return httpx.Response(200, json=bodies[n])
 
     async def main() -> list[Any]:
-        c = openai.AsyncOpenAI(api_key="k", http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)))
+        c = openai.AsyncOpenAI(
+            api_key="k", http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        )
         calls = [
-            c.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": str(1 + i % 5)}])
+            c.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": str(1 + i % 5)}]
+            )
             for i in range(1000)
         ]
         return list(await asyncio.gather(*calls))

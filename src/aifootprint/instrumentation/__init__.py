@@ -1,4 +1,4 @@
-"""Instrumentation of provider SDKs: ``instrument()``, ``uninstrument()``, ``impacts_of()``, ``record_of()``."""
+"""Instrumentation of provider SDKs: instrument(), uninstrument(), impacts_of(), record_of()."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ table of the most recent objects, so ``impacts_of(obj)`` works for them too.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
 from collections import OrderedDict
@@ -28,13 +29,15 @@ def attach(obj: object, record: CallRecord) -> None:
     """Make ``record`` reachable from ``obj`` (``obj.impacts`` where possible, and ``record_of(obj)``)."""
     if obj is None:
         return
-    try:
+    with contextlib.suppress(AttributeError, TypeError):
         object.__setattr__(obj, "impacts", record.impacts)
-    except (AttributeError, TypeError):
-        pass
     key = id(obj)
+
+    def forget(_ref: weakref.ref[Any], key: int = key) -> None:
+        _weak.pop(key, None)
+
     try:
-        ref = weakref.ref(obj, lambda _r, key=key: _weak.pop(key, None))
+        ref = weakref.ref(obj, forget)
     except TypeError:
         with _lock:
             _strong[key] = (obj, record)

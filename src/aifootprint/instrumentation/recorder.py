@@ -14,7 +14,7 @@ from typing import Any
 from ..providers._base import Adapter, Observed, Request, WrapSpec, tokens_from_chars
 from . import attach
 from .records import CallRecord, TokenUsage
-from .runtime import Runtime, _NoImpacts
+from .runtime import NoImpactsError, Runtime
 
 _perf = time.perf_counter
 
@@ -132,19 +132,20 @@ class Recorder:
         try:
             rec.usage = self._usage()
             if req.operation == "image":
-                raise _NoImpacts(
+                raise NoImpactsError(
                     "operation-not-modelled",
                     "image generation has no impact model yet; the call is recorded without impacts",
                 )
             if rec.usage is None:
-                raise _NoImpacts(
-                    "usage-missing", f"{req.provider} reported no token usage for this call and no text to count"
+                raise NoImpactsError(
+                    "usage-missing",
+                    f"{req.provider} reported no token usage for this call and no text to count",
                 )
             imp = self.rt.estimate(req, rec.response_model, rec.usage, rec.latency_s)
             if not complete:
                 imp = imp.with_warnings(("stream-incomplete",))
             rec.impacts = imp
-        except _NoImpacts as exc:
+        except NoImpactsError as exc:
             rec.error, rec.message = exc.code, exc.message
             if exc.code != "operation-not-modelled":
                 from .._log import log_once

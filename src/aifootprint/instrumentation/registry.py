@@ -46,7 +46,9 @@ def _canonical(name: str) -> str:
 
         close = difflib.get_close_matches(key, [*PROVIDER_MODULES, *ALIASES], n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(f"providers: unknown provider {name!r} (known: {', '.join(sorted(PROVIDER_MODULES))}){hint}")
+        raise ConfigError(
+            f"providers: unknown provider {name!r} (known: {', '.join(sorted(PROVIDER_MODULES))}){hint}"
+        )
     return key
 
 
@@ -92,7 +94,7 @@ def instrument(
     tests). ``endpoints`` maps base URLs to where they run (``{"http://localhost:8000": {"zone": "FRA",
     "gpu": "H100"}}``), added to the ``[endpoints]`` tables of the config file.
     """
-    global _runtime
+    global _runtime  # noqa: PLW0603 - the one process-wide instrumentation state
     names: list[str]
     explicit = providers is not None
     if isinstance(providers, str):
@@ -186,10 +188,7 @@ def _wrap(spec: WrapSpec, wrapper: Any) -> _Patch | None:
     original = vars(owner)[attribute] if own else getattr(owner, attribute, None)
     if original is None:
         return None
-    if isinstance(original, wrapt.FunctionWrapper) and getattr(original, "_self_aifootprint", False):
-        return None  # already ours (should not happen: _patches guards it)
     fw = wrapt.FunctionWrapper(original, wrapper)
-    fw._self_aifootprint = True
     setattr(owner, attribute, fw)
     return _Patch(owner, attribute, original if own else None, own, fw)
 
@@ -200,7 +199,7 @@ def uninstrument(providers: Iterable[str] | None = None) -> None:
     A method that another library wrapped on top of ours since cannot be unwrapped without removing that
     library's wrapper too: ours is then switched off instead (it calls through untouched).
     """
-    global _runtime
+    global _runtime  # noqa: PLW0603
     with _lock:
         if isinstance(providers, str):
             providers = [providers]

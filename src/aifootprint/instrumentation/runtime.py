@@ -58,7 +58,9 @@ def parse_endpoints(raw: Mapping[str, Any] | None, origin: str) -> tuple[Endpoin
             raise ConfigError(f"{where}: must be a table of {', '.join(ENDPOINT_KEYS)}")
         unknown = sorted(set(table) - set(ENDPOINT_KEYS))
         if unknown:
-            raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(ENDPOINT_KEYS)})")
+            raise ConfigError(
+                f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(ENDPOINT_KEYS)})"
+            )
         kw: dict[str, Any] = {}
         for key in ("provider", "datacenter", "region", "zone", "gpu"):
             if table.get(key) is not None:
@@ -84,7 +86,7 @@ def normalize_url(url: str) -> str:
     return url
 
 
-class _NoImpacts(Exception):
+class NoImpactsError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
@@ -118,7 +120,7 @@ class Runtime:
         self.strict = strict
         self.endpoints = endpoints
         self._estimator = estimator
-        self._targets: dict[tuple[Any, ...], _Target | _NoImpacts] = {}
+        self._targets: dict[tuple[Any, ...], _Target | NoImpactsError] = {}
         self._generation: tuple[int, int] = (-1, -1)
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
@@ -148,9 +150,9 @@ class Runtime:
 
     # -- failures ----------------------------------------------------------------------------------------
     def internal_error(self, where: str, provider: str) -> None:
-        """Our own failure on the hot path: re-raise under strict=True, else log it once."""
+        """Our own failure on the hot path (call inside ``except``): re-raise when strict, else log once."""
         if self.strict:
-            raise
+            raise  # noqa: PLE0704 - always called from an exception handler
         log_once(
             ("internal", where, provider),
             "aifootprint: internal error in %s for %s; the call is unaffected and its impacts are None",
@@ -171,7 +173,7 @@ class Runtime:
     def estimate(
         self, request: Request, response_model: str | None, usage: TokenUsage, latency_s: float | None
     ) -> Impacts:
-        """Impacts of one call, or :class:`_NoImpacts` with a stable code."""
+        """Impacts of one call, or :class:`NoImpactsError` with a stable code."""
         est = self.estimator
         target = self._target(est, request, response_model)
         from ..api import estimate
@@ -209,12 +211,12 @@ class Runtime:
         if found is None:
             try:
                 found = self._resolve(est, request, response_model)
-            except _NoImpacts as exc:
+            except NoImpactsError as exc:
                 found = exc
             if len(self._targets) > 4096:
                 self._targets.clear()
             self._targets[key] = found
-        if isinstance(found, _NoImpacts):
+        if isinstance(found, NoImpactsError):
             raise found
         return found
 
@@ -233,7 +235,7 @@ class Runtime:
         provider = ep.provider if ep is not None and ep.provider else request.provider
         names = [n for n in (request.model, response_model) if n]
         if not names:
-            raise _NoImpacts("model-not-registered", f"{provider}: the call named no model")
+            raise NoImpactsError("model-not-registered", f"{provider}: the call named no model")
         model: Model | None = None
         for name in names:
             for prov in (provider, None) if provider else (None,):
@@ -247,7 +249,7 @@ class Runtime:
         if model is None:
             name = names[0]
             key = name if "/" in name and not provider else f"{provider}/{name}"
-            raise _NoImpacts(
+            raise NoImpactsError(
                 "model-not-registered",
                 f"model {name!r} of provider {provider!r} is not in the catalogue. Register it in "
                 f'aifootprint.toml: [models."{key}"] total_params_b = ... (and active_params_b for a '
@@ -269,9 +271,8 @@ class Runtime:
                 kwargs["wue"] = ep.wue
         dc = (ep.datacenter if ep is not None else None) or request.datacenter or request.provider
         region = (ep.region if ep is not None else None) or request.region
-        if dc and dc != model.provider:
-            if _has_datacenter(cat, dc, None):
-                kwargs["provider"] = dc
+        if dc and dc != model.provider and _has_datacenter(cat, dc, None):
+            kwargs["provider"] = dc
         if region and _has_datacenter(cat, kwargs.get("provider", model.provider), region):
             kwargs["region"] = region
         # Validate once (zone, gpu, ...): a bad endpoint or zone is a configuration error, not a call error.

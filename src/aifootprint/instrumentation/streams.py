@@ -17,13 +17,13 @@ import wrapt
 
 from . import attach
 from .context import ACTIVE
-from .records import CallRecord
 from .recorder import Recorder
+from .records import CallRecord
 
-_cache: dict[tuple[type, bool], type] = {}
+_cache: dict[tuple[type[Any], bool], type[Any]] = {}
 
 
-class _Base(wrapt.ObjectProxy):  # type: ignore[misc]
+class _Base(wrapt.ObjectProxy[Any]):
     """Shared state and finalisation of the stream proxies."""
 
     def __init__(self, wrapped: Any, rec: Recorder) -> None:
@@ -66,7 +66,7 @@ class _Base(wrapt.ObjectProxy):  # type: ignore[misc]
         try:
             if self._self_rec.record is None:
                 self._self_finish(self._self_exhausted)
-        except Exception:  # noqa: S110 - never raise from a finaliser
+        except Exception:
             pass
 
 
@@ -199,18 +199,18 @@ def stream_proxy(stream: Any, rec: Recorder) -> Any:
     is_async = hasattr(t, "__anext__") or (hasattr(t, "__aiter__") and not hasattr(t, "__iter__"))
     has_cm = hasattr(t, "__aenter__") if is_async else hasattr(t, "__enter__")
     key = (AsyncStream if is_async else SyncStream, has_cm)
-    cls = _cache.get(key)  # type: ignore[arg-type]
+    cls = _cache.get(key)
     if cls is None:
         base: type = key[0]
         if has_cm:
             cls = type(base.__name__ + "WithContext", (_AsyncContext if is_async else _SyncContext, base), {})
         else:
             cls = base
-        _cache[key] = cls  # type: ignore[index]
+        _cache[key] = cls
     return cls(stream, rec)
 
 
-class _Manager(wrapt.ObjectProxy):  # type: ignore[misc]
+class _Manager(wrapt.ObjectProxy[Any]):
     """A stream manager (``with client.messages.stream(...) as stream``): the entered stream is proxied."""
 
     def __init__(self, wrapped: Any, rec: Recorder) -> None:
@@ -277,7 +277,7 @@ def manager_proxy(manager: Any, rec: Recorder) -> Any:
     return SyncManager(manager, rec)
 
 
-class Raw(wrapt.ObjectProxy):  # type: ignore[misc]
+class Raw(wrapt.ObjectProxy[Any]):
     """A raw-response wrapper (OpenAI ``with_raw_response`` / ``with_streaming_response``): ``parse()``'s
     result is handled like the plain call's result (impacts attached, or a stream proxy)."""
 

@@ -51,7 +51,9 @@ def make_wrapper(rt: Runtime, adapter: Adapter, spec: WrapSpec) -> Wrapper:
     name = adapter.name
     active = rt.active
 
-    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def wrapper(
+        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         if name not in active or ACTIVE.get() is not None:
             return wrapped(*args, **kwargs)
         try:

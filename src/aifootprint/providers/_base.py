@@ -190,4 +190,4 @@ CHARS_PER_TOKEN: Final = 4.0  # rule of thumb for English text with BPE tokenize
 
 
 def tokens_from_chars(chars: int) -> int:
-    return int(round(chars / CHARS_PER_TOKEN))
+    return round(chars / CHARS_PER_TOKEN)

@@ -177,7 +177,8 @@ def observe_chunk(chunk: object, observed: Observed) -> None:
     if isinstance(hidden, dict):
         hidden_usage = hidden.get("usage")
         if hidden_usage is not None and (
-            as_count(get_field(hidden_usage, "prompt_tokens")) or as_count(get_field(hidden_usage, "completion_tokens"))
+            as_count(get_field(hidden_usage, "prompt_tokens"))
+            or as_count(get_field(hidden_usage, "completion_tokens"))
         ):
             _read_usage(hidden_usage, observed)
 

@@ -162,7 +162,7 @@ def observe_chunk(chunk: Any, o: Observed) -> None:
         # Stream helper events (ChatCompletionStream) and Responses stream events.
         if kind == "chunk":
             f = fields(f.get("chunk"))
-        elif kind == "response.output_text.delta" or kind == "response.reasoning_text.delta":
+        elif kind in ("response.output_text.delta", "response.reasoning_text.delta"):
             o.add_text(f.get("delta"))
             return
         elif kind in ("response.completed", "response.incomplete", "response.created", "response.failed"):
@@ -234,4 +234,3 @@ ADAPTER: Final = Adapter(
     is_raw=is_raw,
     observe_stream_end=observe_stream_end,
 )
-
