@@ -288,3 +288,48 @@ def test_1000_concurrent_async_calls_each_get_their_own_impacts(records: Records
         rec = af.record_of(r)
         assert rec.usage.output_tokens == 10 * (1 + i % 5) == r.usage.completion_tokens
         assert r.impacts is rec.impacts
+
+
+def test_a_stream_abandoned_after_break_is_recorded_when_collected(records: Records) -> None:
+    import gc
+
+    def consume_two() -> None:
+        s = client(load("openai/chat_stream")).chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True
+        )
+        for i, _chunk in enumerate(s):
+            if i == 2:
+                break  # neither exhausted nor closed
+
+    consume_two()
+    gc.collect()
+    assert len(records.items) == 1
+    rec = records.items[0]
+    assert not rec.complete and rec.usage is not None and rec.usage.source == "counted"
+    assert rec.usage.output_tokens == 2  # "" + "Paris" + " is": 2 content chunks, 8 chars
+    assert rec.impacts is not None and "stream-incomplete" in rec.impacts.warnings
+
+
+def test_reading_impacts_mid_stream_finalises_once(records: Records) -> None:
+    s = client(load("openai/chat_stream_usage")).chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+    )
+    first = next(iter(s))
+    early = s.impacts  # what was consumed so far: one chunk
+    rest = list(s)
+    assert first.choices[0].delta.role == "assistant" and len(rest) == 9
+    assert s.impacts is early and len(records.items) == 1
+    assert not records.items[0].complete
+
+
+def test_stream_keeps_sdk_type_and_response(records: Records) -> None:
+    s = client(load("openai/chat_stream_usage")).chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+    )
+    assert isinstance(s, openai.Stream)
+    assert s.response.status_code == 200
+    with s as entered:
+        assert entered is s
+        chunks = list(entered)
+    assert chunks[-1].usage.completion_tokens == 7
+    assert chunks[-1].impacts is s.impacts is af.impacts_of(chunks[-1])
