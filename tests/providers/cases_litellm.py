@@ -18,6 +18,9 @@ from typing import Any
 from .contract import Case
 from .exchanges import Exchange
 
+# LiteLLM downloads its model-cost map at import unless told not to: set before anything imports it.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
 MESSAGES = [{"role": "user", "content": "Say hello in French, please."}]  # 28 characters
 LOCAL_BASE = "http://127.0.0.1:8000/v1"  # a self-hosted OpenAI-compatible server: LiteLLM asks no usage
 

@@ -194,6 +194,25 @@ if importlib.util.find_spec("mistralai") is not None:
             input_tokens=71,
             output_tokens=8,
         ),
+        # parse_stream() returns stream() of a JSON-schema request: the events are the same
+        Case(
+            "mistralai-chat-parse-stream",
+            "mistralai",
+            "stream",
+            "mistralai/chat_stream",
+            lambda ex: client(ex).chat.parse_stream(City, model="mistral-small-latest", messages=MESSAGES),
+            **CHAT,
+        ),
+        Case(
+            "mistralai-chat-parse-stream-async",
+            "mistralai",
+            "async_stream",
+            "mistralai/chat_stream",
+            lambda ex: aclient(ex).chat.parse_stream_async(
+                City, model="mistral-small-latest", messages=MESSAGES
+            ),
+            **CHAT,
+        ),
         Case(
             "mistralai-fim-sync",
             "mistralai",

@@ -35,6 +35,15 @@ def observe(resp: Any) -> Observed:
     return o
 
 
+def observe_stream(chunks: list[Any]) -> Observed:
+    o = Observed()
+    for c in chunks:
+        gg.ADAPTER.observe_chunk(c, o)
+    assert gg.ADAPTER.observe_stream_end is not None
+    gg.ADAPTER.observe_stream_end(None, o)
+    return o
+
+
 def test_every_wrap_spec_exists_in_the_installed_sdk() -> None:
     for spec in gg.WRAPS:
         obj: Any = importlib.import_module(spec.module)
@@ -66,10 +75,12 @@ def test_stream_takes_the_last_cumulative_usage() -> None:
     chunks = list(client(ex).models.generate_content_stream(model=MODEL, contents=PROMPT))
     assert len(chunks) == 3 and all(isinstance(c, types.GenerateContentResponse) for c in chunks)
     o = Observed()
-    gg.ADAPTER.observe_chunk(chunks[0], o)
-    assert (o.input_tokens, o.output_tokens) == (9, 33)  # 5 so far + 28 thoughts
-    for c in chunks[1:]:
+    for c in chunks:
         gg.ADAPTER.observe_chunk(c, o)
+    assert o.output_tokens is None  # per chunk only the usage object is kept; read once at the end
+    o = observe_stream(chunks[:1])
+    assert (o.input_tokens, o.output_tokens) == (9, 33)  # 5 so far + 28 thoughts
+    o = observe_stream(chunks)
     assert (o.input_tokens, o.output_tokens, o.reasoning_tokens) == (9, 43, 28)
     assert o.model == "gemini-2.5-flash"
     assert o.text_chars == 0  # usage reported: nothing counted
@@ -81,10 +92,7 @@ def test_async_stream_chunks_are_the_same_types() -> None:
         stream = await client(ex).aio.models.generate_content_stream(model=MODEL, contents=PROMPT)
         return [c async for c in stream]
 
-    chunks = asyncio.run(go())
-    o = Observed()
-    for c in chunks:
-        gg.ADAPTER.observe_chunk(c, o)
+    o = observe_stream(asyncio.run(go()))
     assert (o.input_tokens, o.output_tokens, o.reasoning_tokens) == (9, 43, 28)
 
 
@@ -93,9 +101,7 @@ def test_stream_without_usage_counts_text() -> None:
     for ev in ex.data["response"]["sse"]:
         del ev["data"]["usageMetadata"]
     chunks = list(client(ex).models.generate_content_stream(model=MODEL, contents=PROMPT))
-    o = Observed()
-    for c in chunks:
-        gg.ADAPTER.observe_chunk(c, o)
+    o = observe_stream(chunks)
     assert o.output_tokens is None and o.input_tokens is None
     assert o.text_chars == len("Hellebore, often called the Christmas rose, blooms in mid-winter.")
     assert o.text_chunks == 3
@@ -195,7 +201,7 @@ def test_odd_objects_never_raise() -> None:
     ):
         o = Observed()
         gg.ADAPTER.observe_response(odd, o)
-        gg.ADAPTER.observe_chunk(odd, o)
+        o = observe_stream([odd, odd])
     o = Observed()
     gg.ADAPTER.observe_response({"usage_metadata": {"prompt_token_count": 4, "candidates_token_count": 2}}, o)
     assert (o.input_tokens, o.output_tokens) == (4, 2)
@@ -331,3 +337,17 @@ def test_chat_turns_are_recorded_once_each(instrumented: Listener) -> None:
     assert af.impacts_of(first) is instrumented.records[0].impacts is not None
     assert af.impacts_of(second) is instrumented.records[1].impacts is not None
     assert len(ex.requests[1].json["contents"]) == 3  # history sent again: counted as input by the API
+
+
+def test_chat_stream_closed_early_records_what_was_consumed(instrumented: Listener) -> None:
+    import aifootprint as af
+
+    chat = client(load("google_genai/generate_content_stream")).chats.create(model=MODEL)
+    stream = chat.send_message_stream(PROMPT)
+    first = next(stream)
+    stream.close()  # the chat's generator drops the model stream: finalised when collected
+    (rec,) = instrumented.records
+    assert rec.stream and not rec.complete
+    assert rec.usage is not None and (rec.usage.input_tokens, rec.usage.output_tokens) == (9, 33)
+    assert rec.impacts is not None and "stream-incomplete" in rec.impacts.warnings
+    assert af.impacts_of(first) is rec.impacts  # the last chunk consumed

@@ -21,6 +21,7 @@ _perf = time.perf_counter
 
 class Recorder:
     __slots__ = (
+        "abandoned",
         "adapter",
         "args",
         "kwargs",
@@ -56,6 +57,11 @@ class Recorder:
         self.t0 = _perf()
         self.t_first: float | None = None
         self.t_end: float | None = None
+        self.abandoned = False
+
+    def abandon(self) -> None:
+        """The call failed before producing anything (the SDK raised): record nothing."""
+        self.abandoned = True
 
     def restart_clock(self) -> None:
         """Async calls: the request starts when the coroutine is awaited, not when it is created."""
@@ -110,7 +116,7 @@ class Recorder:
     # -- finalisation ----------------------------------------------------------------------------------------
     def finish(self, *, complete: bool) -> CallRecord | None:
         """Build the record and estimate impacts, exactly once; later calls return the same record."""
-        if self.record is not None:
+        if self.record is not None or self.abandoned:
             return self.record
         req = self.request
         self.mark_end()

@@ -177,7 +177,7 @@ def _wrap(spec: WrapSpec, wrapper: Any) -> _Patch | None:
 
     try:
         owner: Any = importlib.import_module(spec.module)
-    except ImportError:
+    except Exception:  # ImportError, or an SDK failing at import (seen: KeyError in mistralai 2.0)
         return None
     *parents, attribute = spec.path.split(".")
     for p in parents:

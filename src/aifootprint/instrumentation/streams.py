@@ -32,13 +32,14 @@ class _Base(wrapt.ObjectProxy[Any]):
         self._self_last: Any = None
         self._self_it: Any = None
         self._self_exhausted = False
+        self._self_inert = False
 
     def _self_finish(self, complete: bool) -> CallRecord | None:
         rec = self._self_rec
         if rec.record is not None:
             return rec.record
         rec.on_stream_end(self.__wrapped__)
-        record = rec.finish(complete=complete)
+        record = rec.finish(complete=complete or rec.observed.finished)
         if record is not None:
             try:
                 attach.attach(self, record)
@@ -47,6 +48,15 @@ class _Base(wrapt.ObjectProxy[Any]):
             except Exception:
                 rec.rt.internal_error("attach", rec.adapter.name)
         return record
+
+    def _self_failed(self) -> None:
+        """The stream raised: a failure before the first item is a failed call (no record, as for a plain
+        call); after it, what was consumed is recorded."""
+        rec = self._self_rec
+        if rec.t_first is None:
+            rec.abandon()
+        else:
+            self._self_finish(False)
 
     @property
     def impacts(self) -> Any:
@@ -64,7 +74,7 @@ class _Base(wrapt.ObjectProxy[Any]):
 
     def __del__(self) -> None:
         try:
-            if self._self_rec.record is None:
+            if self._self_rec.record is None and not self._self_inert:
                 self._self_finish(self._self_exhausted)
         except Exception:
             pass
@@ -140,7 +150,7 @@ class SyncStream(_Base):
             self._self_finish(True)
             raise
         except BaseException:
-            self._self_finish(False)
+            self._self_failed()
             raise
         self._self_last = item
         self._self_rec.on_chunk(item)
@@ -174,7 +184,7 @@ class AsyncStream(_Base):
             self._self_finish(True)
             raise
         except BaseException:
-            self._self_finish(False)
+            self._self_failed()
             raise
         self._self_last = item
         self._self_rec.on_chunk(item)
@@ -194,7 +204,91 @@ class _AsyncContext:
 
 
 def stream_proxy(stream: Any, rec: Recorder) -> Any:
-    """A proxy of the right kind for ``stream`` (sync or async, with or without context management)."""
+    """A proxy of the right kind for ``stream`` (sync or async, with or without context management).
+
+    A stream class whose metaclass refuses proxies in ``isinstance`` (anthropic 0.x ``Stream``) is
+    observed in place instead, through the iterator it reads from (``_iterator``), and returned as is.
+    """
+    proxy = _proxy(stream, rec)
+    if isinstance(proxy, type(stream)) or not hasattr(stream, "_iterator"):
+        return proxy
+    proxy._self_inert = True  # discarded: its finaliser must not record the call
+    _in_place(stream, rec)
+    return stream
+
+
+def _in_place(stream: Any, rec: Recorder) -> None:
+    it = stream._iterator
+    is_async = hasattr(it, "__anext__")
+    gen = _observe_async(it, stream, rec) if is_async else _observe(it, stream, rec)
+    stream._iterator = gen
+    close = getattr(stream, "close", None)
+    if close is None:
+        return
+
+    def closing(*args: Any, **kwargs: Any) -> Any:
+        """The stream's own close(), then the end of the observation (what was consumed is recorded)."""
+        result = close(*args, **kwargs)
+        if inspect.isawaitable(result):
+
+            async def later() -> Any:
+                try:
+                    return await result
+                finally:
+                    await gen.aclose()
+
+            return later()
+        gen.close()
+        return result
+
+    stream.close = closing  # an instance attribute: the class and its other instances are untouched
+
+
+def _end(stream: Any, rec: Recorder, last: Any, complete: bool, failed: bool) -> None:
+    if failed and rec.t_first is None:
+        rec.abandon()
+        return
+    rec.on_stream_end(stream)
+    record = rec.finish(complete=complete or rec.observed.finished)
+    if record is not None:
+        attach.attach(stream, record)
+        if last is not None:
+            attach.attach(last, record)
+
+
+def _observe(it: Any, stream: Any, rec: Recorder) -> Any:
+    last, complete, failed = None, False, False
+    try:
+        for last in it:  # noqa: B007 - the last item gets the impacts
+            rec.on_chunk(last)
+            yield last
+        complete = True
+    except GeneratorExit:
+        raise
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        _end(stream, rec, last, complete, failed)
+
+
+async def _observe_async(it: Any, stream: Any, rec: Recorder) -> Any:
+    last, complete, failed = None, False, False
+    try:
+        async for last in it:  # noqa: B007
+            rec.on_chunk(last)
+            yield last
+        complete = True
+    except GeneratorExit:
+        raise
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        _end(stream, rec, last, complete, failed)
+
+
+def _proxy(stream: Any, rec: Recorder) -> Any:
     t = type(stream)
     is_async = hasattr(t, "__anext__") or (hasattr(t, "__aiter__") and not hasattr(t, "__iter__"))
     has_cm = hasattr(t, "__aenter__") if is_async else hasattr(t, "__enter__")

@@ -66,6 +66,7 @@ class Observed:
     cached_input_tokens: int | None = None
     text_chars: int = 0  # generated characters seen in stream chunks
     text_chunks: int = 0  # stream chunks that carried generated content
+    finished: bool = False  # set by observe_stream_end when the SDK's snapshot shows the stream ended
     extra: dict[str, Any] = field(default_factory=dict)  # provider-specific scratch space
 
     def add_text(self, text: str | None) -> None:

@@ -157,31 +157,55 @@ def _set_input(observed: Observed, inp: int | None, created: int | None, read: i
         observed.cached_input_tokens = parts[2]
 
 
+def _get(obj: object, name: str) -> Any:
+    """``get_field`` for the hot path: SDK models, or plain dicts (``isinstance(x, Mapping)`` is slow)."""
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+_NO_EXTRA: Final = object()
+
+
+def _details(usage: object) -> Any:
+    """``usage.output_tokens_details`` without pydantic's costly ``AttributeError`` when the model lacks it
+    (anthropic 0.x): fields and extras of pydantic models live in ``__dict__`` / ``__pydantic_extra__``."""
+    if isinstance(usage, dict):
+        return usage.get("output_tokens_details")
+    fields = getattr(usage, "__dict__", None)
+    if isinstance(fields, dict) and "output_tokens_details" in fields:
+        return fields["output_tokens_details"]
+    extra = getattr(usage, "__pydantic_extra__", _NO_EXTRA)
+    if extra is not _NO_EXTRA:  # a pydantic model without the field
+        return extra.get("output_tokens_details") if isinstance(extra, dict) else None
+    return getattr(usage, "output_tokens_details", None)
+
+
 def _read_usage(usage: object, observed: Observed, *, output: bool) -> None:
     _set_input(
         observed,
-        as_count(get_field(usage, "input_tokens")),
-        as_count(get_field(usage, "cache_creation_input_tokens")),
-        as_count(get_field(usage, "cache_read_input_tokens")),
+        as_count(_get(usage, "input_tokens")),
+        as_count(_get(usage, "cache_creation_input_tokens")),
+        as_count(_get(usage, "cache_read_input_tokens")),
     )
     if not output:
         return
-    out = as_count(get_field(usage, "output_tokens"))
+    out = as_count(_get(usage, "output_tokens"))
     if out is not None:
         observed.output_tokens = out
-    details = get_field(usage, "output_tokens_details")
+    details = _details(usage)
     if details is not None:
-        thinking = as_count(get_field(details, "thinking_tokens"))
+        thinking = as_count(_get(details, "thinking_tokens"))
         if thinking is not None:
             observed.reasoning_tokens = thinking
 
 
 def observe_response(response: object, observed: Observed) -> None:
     """A ``Message`` / ``BetaMessage`` / ``ParsedMessage`` (or the same shape as a dict)."""
-    model = get_field(response, "model")
+    model = _get(response, "model")
     if isinstance(model, str) and model:
         observed.model = model
-    usage = get_field(response, "usage")
+    usage = _get(response, "usage")
     if usage is not None:
         _read_usage(usage, observed, output=True)
 

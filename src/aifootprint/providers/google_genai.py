@@ -36,7 +36,7 @@ WRAPS: Final = (
 
 def _field(obj: object, name: str) -> Any:
     """Attribute of an SDK object, or key of a dict (users may pass dicts for contents and config)."""
-    if isinstance(obj, Mapping):
+    if isinstance(obj, dict):  # not the Mapping ABC: isinstance() against it costs ~0.4 us per call
         return obj.get(name)
     return getattr(obj, name, None)
 
@@ -132,11 +132,21 @@ def _chunk_text(chunk: object) -> str | None:
 
 
 def observe_chunk(chunk: Any, observed: Observed) -> None:
+    """Keep the chunk's cumulative ``usage_metadata`` (read once, at the end); count text without one."""
     usage = _field(chunk, "usage_metadata")
-    if usage is None or not _observe_usage(usage, observed):
+    if usage is not None:
+        observed.extra["usage"] = usage
+    else:
         observed.add_text(_chunk_text(chunk))
     if observed.model is None:
         _observe_model(chunk, observed)
+
+
+def observe_stream_end(stream: Any, observed: Observed) -> None:
+    """Read the last ``usage_metadata`` seen (cumulative: it covers the whole stream)."""
+    usage = observed.extra.pop("usage", None)
+    if usage is not None:
+        _observe_usage(usage, observed)
 
 
 def _text_chars(value: object, depth: int = 0) -> int:
@@ -171,5 +181,6 @@ ADAPTER: Final = Adapter(
     observe_response=observe_response,
     observe_chunk=observe_chunk,
     count_input=count_input,
+    observe_stream_end=observe_stream_end,
     import_name="google.genai",
 )

@@ -54,7 +54,7 @@ _TASKS: Final[Mapping[str, str]] = {"chat": "conversational", "text": "text-gene
 def _field(obj: object, name: str) -> Any:
     """``obj.name`` for SDK dataclasses (extras included), ``obj[name]`` for plain dicts."""
     value = getattr(obj, name, None)
-    if value is None and isinstance(obj, Mapping):
+    if value is None and type(obj) is dict:  # the SDK types subclass dict: their attributes are enough
         value = obj.get(name)
     return value
 
@@ -194,12 +194,12 @@ def observe_chunk(chunk: Any, observed: Observed) -> None:
         if observed.model is None:
             _observe_model(chunk, observed)
         return
-    token = _field(chunk, "token")  # TextGenerationStreamOutput
-    if token is not None and _field(token, "special") is not True:
-        text = _field(token, "text")
+    token = getattr(chunk, "token", None)  # TextGenerationStreamOutput
+    if token is not None and getattr(token, "special", None) is not True:
+        text = getattr(token, "text", None)
         if isinstance(text, str):
             observed.add_text(text)
-    details = _field(chunk, "details")
+    details = getattr(chunk, "details", None)
     if details is not None:
         _observe_details(details, observed)
 
