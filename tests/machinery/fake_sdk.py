@@ -9,7 +9,7 @@ refuses proxies in isinstance (like anthropic 0.x).
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,7 +96,7 @@ class Manager:
 
 
 class _RefusingMeta(abc.ABCMeta):
-    def __instancecheck__(self, instance: Any) -> bool:
+    def __instancecheck__(cls, instance: Any) -> bool:
         return False  # only the exact type passes (Python's fast path), like anthropic 0.x Stream
 
 
@@ -154,7 +154,3 @@ class Client:
 
     def outer(self, model: str) -> Any:
         return self.chat(model)  # an SDK calling another instrumented method (litellm -> openai)
-
-
-def plain_iter(n: int) -> AsyncIterator[int]:  # pragma: no cover - typing helper
-    raise NotImplementedError
