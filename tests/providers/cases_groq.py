@@ -1,4 +1,4 @@
-"""Groq call shapes: the real ``groq`` client on recorded exchanges (``http_client=`` with a MockTransport)."""
+"""Groq call shapes: the real ``groq`` client on recorded exchanges (``http_client=``, MockTransport)."""
 
 from __future__ import annotations
 

@@ -8,11 +8,13 @@ With every SDK instrumented, the nested openai SDK call must not be recorded a s
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import importlib.util
 import os
-from collections.abc import Iterator
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from .contract import Case
@@ -25,31 +27,34 @@ MESSAGES = [{"role": "user", "content": "Say hello in French, please."}]  # 28 c
 LOCAL_BASE = "http://127.0.0.1:8000/v1"  # a self-hosted OpenAI-compatible server: LiteLLM asks no usage
 
 
-_warmed = False
+@functools.cache
+def _warm_up() -> None:
+    """LiteLLM's response models are built lazily by pydantic, which warns (UserWarning: "... is using the
+    `ReadOnly` qualifier") on the first build; this suite turns warnings into errors, and LiteLLM would
+    re-raise that one mid-stream as MidStreamFallbackError. Build them once, quietly."""
+    from litellm.types import utils as t
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        for name in (
+            "Message",
+            "Delta",
+            "Choices",
+            "StreamingChoices",
+            "ModelResponse",
+            "ModelResponseStream",
+        ):
+            cls = getattr(t, name, None)
+            if cls is not None:
+                with contextlib.suppress(Exception):
+                    cls()
 
 
 def _litellm() -> Any:
-    global _warmed
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
 
     litellm.telemetry = False
-    if not _warmed:
-        # LiteLLM's response models are built lazily by pydantic, which warns (UserWarning: "... is using
-        # the `ReadOnly` qualifier") on the first build; this suite turns warnings into errors, and LiteLLM
-        # would re-raise that one mid-stream as MidStreamFallbackError. Build them once, quietly.
-        from litellm.types import utils as t
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            for name in ("Message", "Delta", "Choices", "StreamingChoices", "ModelResponse", "ModelResponseStream"):
-                cls = getattr(t, name, None)
-                if cls is not None:
-                    try:
-                        cls()
-                    except Exception:  # noqa: S110 - a warm-up only
-                        pass
-        _warmed = True
+    _warm_up()
     return litellm
 
 
@@ -57,7 +62,9 @@ def openai_client(ex: Exchange) -> Any:
     import httpx
     import openai
 
-    return openai.OpenAI(api_key="sk-test", max_retries=0, http_client=httpx.Client(transport=ex.transport(httpx)))
+    return openai.OpenAI(
+        api_key="sk-test", max_retries=0, http_client=httpx.Client(transport=ex.transport(httpx))
+    )
 
 
 def openai_aclient(ex: Exchange) -> Any:
@@ -69,8 +76,26 @@ def openai_aclient(ex: Exchange) -> Any:
     )
 
 
+@contextlib.contextmanager
+def owned_loop() -> Iterator[None]:
+    """An event loop for this thread that is closed afterwards.
+
+    LiteLLM's sync path dispatches its service-logging hooks with ``asyncio.get_event_loop()``, which
+    creates (and leaves behind) a loop for the main thread when it has none; the next ``asyncio.run``
+    drops that loop unclosed and its ResourceWarning surfaces, as an error, in some later test.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
 def completion(ex: Exchange, model: str = "openai/gpt-4o-mini", **kw: Any) -> Any:
-    return _litellm().completion(model=model, messages=MESSAGES, client=openai_client(ex), **kw)
+    with owned_loop():
+        return _litellm().completion(model=model, messages=MESSAGES, client=openai_client(ex), **kw)
 
 
 def acompletion(ex: Exchange, model: str = "openai/gpt-4o-mini", **kw: Any) -> Any:
@@ -111,7 +136,9 @@ def _cases() -> list[Case]:
     err = {"error_exchange": "litellm/error_400", "error_type": "litellm.exceptions.BadRequestError"}
     return [
         Case("litellm-sync", "litellm", "sync", "litellm/chat_completion", completion, model, 14, 9, **err),
-        Case("litellm-async", "litellm", "async", "litellm/chat_completion", acompletion, model, 14, 9, **err),
+        Case(
+            "litellm-async", "litellm", "async", "litellm/chat_completion", acompletion, model, 14, 9, **err
+        ),
         Case(
             "litellm-stream",
             "litellm",

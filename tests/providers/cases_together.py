@@ -110,7 +110,9 @@ def _cases() -> list[Case]:
     model = f"together/{MODEL}"
     cases = [
         Case("together-sync", "together", "sync", "together/chat_completion", _create, model, 42, 8, **err),
-        Case("together-async", "together", "async", "together/chat_completion", _acreate, model, 42, 8, **aerr),
+        Case(
+            "together-async", "together", "async", "together/chat_completion", _acreate, model, 42, 8, **aerr
+        ),
         Case(
             "together-stream",
             "together",

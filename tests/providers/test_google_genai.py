@@ -300,7 +300,8 @@ def test_chat_stream_impacts_on_the_last_chunk_once(instrumented: Listener) -> N
     import aifootprint as af
 
     chat = client(load("google_genai/generate_content_stream")).chats.create(model=MODEL)
-    chunks = list(chat.send_message_stream(PROMPT))
+    stream = chat.send_message_stream(PROMPT)
+    chunks = list(stream)
     (rec,) = instrumented.records
     assert rec.usage is not None and (rec.usage.input_tokens, rec.usage.output_tokens) == (9, 43)
     assert rec.stream and rec.complete and rec.instrument == "google_genai"
@@ -308,6 +309,7 @@ def test_chat_stream_impacts_on_the_last_chunk_once(instrumented: Listener) -> N
     assert imp is not None and imp is rec.impacts and imp.model == f"google/{MODEL}"
     assert chunks[-1].impacts is imp
     assert af.impacts_of(chunks[0]) is None
+    assert af.impacts_of(stream) is imp  # the chat stream itself carries them (wrapped, inner call nested)
     # the chat recorded the turn as usual
     assert [c.role for c in chat.get_history()] == ["user", "model", "model", "model"]
 
@@ -317,12 +319,14 @@ def test_async_chat_stream_impacts_on_the_last_chunk_once(instrumented: Listener
 
     async def go() -> list[Any]:
         chat = client(load("google_genai/generate_content_stream")).aio.chats.create(model=MODEL)
-        return [c async for c in await chat.send_message_stream(PROMPT)]
+        stream = await chat.send_message_stream(PROMPT)
+        return [stream, *[c async for c in stream]]
 
-    chunks = asyncio.run(go())
+    stream, *chunks = asyncio.run(go())
     (rec,) = instrumented.records
     assert rec.usage is not None and (rec.usage.input_tokens, rec.usage.output_tokens) == (9, 43)
     assert af.impacts_of(chunks[-1]) is rec.impacts is not None
+    assert af.impacts_of(stream) is rec.impacts
 
 
 def test_chat_turns_are_recorded_once_each(instrumented: Listener) -> None:

@@ -146,9 +146,16 @@ def test_request_from_real_client() -> None:
     ex = load("groq/chat_completion")
     resource = cases.sync_client(ex).chat.completions
     spec = ADAPTER.wraps[0]
-    req = ADAPTER.request(spec, resource, (), {"model": "llama-3.1-8b-instant", "messages": [], "stream": True})
+    req = ADAPTER.request(
+        spec, resource, (), {"model": "llama-3.1-8b-instant", "messages": [], "stream": True}
+    )
     assert req is not None
-    assert (req.provider, req.model, req.operation, req.stream) == ("groq", "llama-3.1-8b-instant", "chat", True)
+    assert (req.provider, req.model, req.operation, req.stream) == (
+        "groq",
+        "llama-3.1-8b-instant",
+        "chat",
+        True,
+    )
     assert req.server is not None and req.server.startswith("https://api.groq.com")
     req2 = ADAPTER.request(spec, resource, (), {"model": "m", "stream": False})
     assert req2 is not None and req2.stream is False

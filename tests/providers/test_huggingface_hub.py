@@ -232,7 +232,9 @@ def client(**kwargs: Any) -> InferenceClient:
             {"model": LLAMA_70B},
             ("groq", LLAMA_70B, "https://api.groq.com"),
         ),
-        ({}, {"model": f"{LLAMA_70B}:groq"}, ("groq", LLAMA_70B, f"{hf.ROUTER}/groq")),
+        ({}, {"model": f"{LLAMA_70B}:groq"}, ("groq", LLAMA_70B, hf.ROUTER)),
+        ({}, {"model": f"{LLAMA_70B}:novita"}, ("huggingface", LLAMA_70B, hf.ROUTER)),
+        ({}, {"model": "my-model:v2"}, ("huggingface", "my-model:v2", hf.ROUTER)),
         ({}, {"model": f"{LLAMA_8B}:fastest"}, ("huggingface", LLAMA_8B, hf.ROUTER)),
         ({"base_url": "http://localhost:8080"}, {}, ("huggingface", None, "http://localhost:8080")),
         (

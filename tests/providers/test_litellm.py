@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import os
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-# LiteLLM downloads its model-cost map at import unless told not to: set before the first import.
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-pytest.importorskip("openai")
-litellm = pytest.importorskip("litellm")
-
 import aifootprint as af
 from aifootprint.providers import litellm as adapter_mod
 from aifootprint.providers._base import Observed
 
-from . import cases_litellm as cases
+from . import cases_litellm as cases  # sets LITELLM_LOCAL_MODEL_COST_MAP before litellm is imported
 from .exchanges import load
+
+pytest.importorskip("openai")
+litellm = pytest.importorskip("litellm")
 
 ADAPTER = adapter_mod.ADAPTER
 SPEC = ADAPTER.wraps[0]
@@ -148,28 +145,50 @@ ATTRIBUTION = [
     ("openai/gpt-4o-mini", {}, "openai", "gpt-4o-mini", "openai"),
     ("gpt-4o-mini", {}, "openai", "gpt-4o-mini", "openai"),
     ("anthropic/claude-3-5-haiku-20241022", {}, "anthropic", "claude-3-5-haiku-20241022", "anthropic"),
-    ("together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo", {}, "together", "meta-llama/Llama-3.3-70B-Instruct-Turbo",
-     "together_ai"),
+    (
+        "together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo",
+        {},
+        "together",
+        "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+        "together_ai",
+    ),
     ("groq/llama-3.3-70b-versatile", {}, "groq", "llama-3.3-70b-versatile", "groq"),
     ("gemini/gemini-2.0-flash", {}, "google", "gemini-2.0-flash", "gemini"),
     ("vertex_ai/gemini-2.5-pro", {}, "google", "gemini-2.5-pro", "vertex_ai"),
-    ("bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", {}, "bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0",
-     "bedrock"),
+    (
+        "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0",
+        {},
+        "bedrock",
+        "anthropic.claude-3-5-sonnet-20240620-v1:0",
+        "bedrock",
+    ),
     ("azure/my-gpt4o-deployment", {}, "azure-openai", "my-gpt4o-deployment", "azure"),
     ("mistral/mistral-large-latest", {}, "mistral", "mistral-large-latest", "mistral"),
     ("cohere_chat/command-r-plus", {}, "cohere", "command-r-plus", "cohere_chat"),
-    ("huggingface/meta-llama/Llama-3.1-8B-Instruct", {}, "huggingface", "meta-llama/Llama-3.1-8B-Instruct",
-     "huggingface"),
+    (
+        "huggingface/meta-llama/Llama-3.1-8B-Instruct",
+        {},
+        "huggingface",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "huggingface",
+    ),
     ("ollama_chat/llama3.1", {}, "ollama", "llama3.1", "ollama_chat"),
     ("ollama/llama3.1", {}, "ollama", "llama3.1", "ollama"),
     ("deepseek/deepseek-chat", {}, "deepseek", "deepseek-chat", "deepseek"),
-    ("meta-llama/Llama-3.3-70B-Instruct-Turbo", {"custom_llm_provider": "together_ai"}, "together",
-     "meta-llama/Llama-3.3-70B-Instruct-Turbo", "together_ai"),
+    (
+        "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+        {"custom_llm_provider": "together_ai"},
+        "together",
+        "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+        "together_ai",
+    ),
     ("openrouter/anthropic/claude-3.5-sonnet", {}, "openrouter", "anthropic/claude-3.5-sonnet", "openrouter"),
 ]
 
 
-@pytest.mark.parametrize(("model", "kw", "provider", "name", "llm_provider"), ATTRIBUTION, ids=[a[0] for a in ATTRIBUTION])
+@pytest.mark.parametrize(
+    ("model", "kw", "provider", "name", "llm_provider"), ATTRIBUTION, ids=[a[0] for a in ATTRIBUTION]
+)
 def test_attribution(model: str, kw: dict[str, Any], provider: str, name: str, llm_provider: str) -> None:
     req = ADAPTER.request(SPEC, None, (), {"model": model, "messages": [], **kw})
     assert req is not None
@@ -187,10 +206,18 @@ def test_attribution_special_cases() -> None:
         return r
 
     r = req(model="vertex_ai/claude-sonnet-4@20250514", vertex_location="europe-west1")
-    assert (r.provider, r.datacenter, r.model, r.region) == ("anthropic", "google", "claude-sonnet-4@20250514",
-                                                             "europe-west1")
+    assert (r.provider, r.datacenter, r.model, r.region) == (
+        "anthropic",
+        "google",
+        "claude-sonnet-4@20250514",
+        "europe-west1",
+    )
     r = req(model="bedrock/converse/anthropic.claude-3-5-sonnet-20240620-v1:0", aws_region_name="eu-west-3")
-    assert (r.provider, r.model, r.region) == ("bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0", "eu-west-3")
+    assert (r.provider, r.model, r.region) == (
+        "bedrock",
+        "anthropic.claude-3-5-sonnet-20240620-v1:0",
+        "eu-west-3",
+    )
     r = req("groq/llama-3.1-8b-instant", [{"role": "user", "content": "hi"}], stream=True)  # positional
     assert (r.provider, r.model, r.stream) == ("groq", "llama-3.1-8b-instant", True)
     r = req(model="openai/my-model", api_base="http://127.0.0.1:8000/v1")

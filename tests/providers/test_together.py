@@ -1,4 +1,4 @@
-"""Together extractors fed with real ``together`` SDK objects from the recorded exchanges (no instrumentation).
+"""Together extractors fed with real ``together`` SDK objects from recorded exchanges (no instrumentation).
 
 Runs against whichever SDK line is installed: 2.x/3.x through a MockTransport, 1.x through a local server.
 """
@@ -169,8 +169,14 @@ def test_raw_response_is_recognised() -> None:
 
 
 def test_count_input() -> None:
-    msgs = [{"role": "user", "content": [{"type": "text", "text": "y" * 20}]}, {"role": "system", "content": "zz"}]
-    assert ADAPTER.count_input((), {"messages": msgs}) == 6 and ADAPTER.count_input((), {"messages": None}) is None
+    msgs = [
+        {"role": "user", "content": [{"type": "text", "text": "y" * 20}]},
+        {"role": "system", "content": "zz"},
+    ]
+    assert (
+        ADAPTER.count_input((), {"messages": msgs}) == 6
+        and ADAPTER.count_input((), {"messages": None}) is None
+    )
 
 
 def test_error_exchange_raises_sdk_error() -> None:

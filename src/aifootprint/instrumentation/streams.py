@@ -143,6 +143,7 @@ class SyncStream(_Base):
         it = self._self_it
         if it is None:
             it = self._self_it = iter(self.__wrapped__)
+        token = ACTIVE.set(self._self_rec)  # an SDK generator may make the instrumented call lazily inside
         try:
             item = next(it)
         except StopIteration:
@@ -152,6 +153,8 @@ class SyncStream(_Base):
         except BaseException:
             self._self_failed()
             raise
+        finally:
+            ACTIVE.reset(token)
         self._self_last = item
         self._self_rec.on_chunk(item)
         return item
@@ -177,6 +180,7 @@ class AsyncStream(_Base):
         it = self._self_it
         if it is None:
             it = self._self_it = self.__wrapped__.__aiter__()
+        token = ACTIVE.set(self._self_rec)
         try:
             item = await it.__anext__()
         except StopAsyncIteration:
@@ -186,6 +190,8 @@ class AsyncStream(_Base):
         except BaseException:
             self._self_failed()
             raise
+        finally:
+            ACTIVE.reset(token)
         self._self_last = item
         self._self_rec.on_chunk(item)
         return item

@@ -31,6 +31,10 @@ WRAPS: Final = (
     WrapSpec(_MODELS, "Models.generate_content_stream", "chat", result="stream"),
     WrapSpec(_MODELS, "AsyncModels.generate_content", "chat"),
     WrapSpec(_MODELS, "AsyncModels.generate_content_stream", "chat", result="stream"),
+    # Chat streams are SDK generators that call generate_content_stream lazily, inside their body: wrapped
+    # themselves so the stream the user holds carries the impacts (the inner call is nested: not counted).
+    WrapSpec("google.genai.chats", "Chat.send_message_stream", "chat", result="stream"),
+    WrapSpec("google.genai.chats", "AsyncChat.send_message_stream", "chat", result="stream"),
 )
 
 
@@ -70,8 +74,13 @@ def _location_in(model: object) -> str | None:
 
 
 def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Request:
-    raw_model = kwargs.get("model", args[0] if args else None)
-    api = getattr(instance, "_api_client", None)
+    modules = getattr(instance, "_modules", None)
+    if modules is not None:  # a Chat: its model and the Models object it calls
+        raw_model = getattr(instance, "_model", None)
+        api = getattr(modules, "_api_client", None)
+    else:
+        raw_model = kwargs.get("model", args[0] if args else None)
+        api = getattr(instance, "_api_client", None)
     region: str | None = None
     if getattr(api, "vertexai", False) is True:
         region = _location_in(raw_model) or getattr(api, "location", None)
@@ -88,8 +97,8 @@ def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mappin
     )
 
 
-def _observe_usage(usage: object, observed: Observed) -> bool:
-    """Copy ``usage_metadata`` counts into ``observed``; ``False`` when it reports nothing."""
+def _observe_usage(usage: object, observed: Observed) -> None:
+    """Copy ``usage_metadata`` counts into ``observed`` (nothing when it reports no count at all)."""
     prompt = as_count(_field(usage, "prompt_token_count"))
     tool = as_count(_field(usage, "tool_use_prompt_token_count"))
     candidates = as_count(_field(usage, "candidates_token_count"))
@@ -97,13 +106,12 @@ def _observe_usage(usage: object, observed: Observed) -> bool:
     cached = as_count(_field(usage, "cached_content_token_count"))
     total = as_count(_field(usage, "total_token_count"))
     if prompt is None and tool is None and candidates is None and thoughts is None and total is None:
-        return False
+        return
     # proto3 JSON omits zero counts: a missing count beside reported ones is 0.
     observed.input_tokens = (prompt or 0) + (tool or 0)
     observed.output_tokens = (candidates or 0) + (thoughts or 0)
     observed.reasoning_tokens = thoughts or 0
     observed.cached_input_tokens = cached or 0
-    return True
 
 
 def _observe_model(resp: object, observed: Observed) -> None:

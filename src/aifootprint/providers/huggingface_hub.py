@@ -67,7 +67,7 @@ def _split_policy(model: str) -> tuple[str, str | None]:
     """``"org/model:groq"`` -> ``("org/model", "groq")``; ``"org/model:fastest"`` -> ``("org/model", None)``
     (a routing policy, not a provider)."""
     head, sep, tail = model.rpartition(":")
-    if not sep or not head or "/" in tail:
+    if not sep or "/" not in head or "/" in tail or not tail:  # Hub ids are "org/name"
         return model, None
     return head, None if tail in _POLICIES else tail
 
@@ -100,7 +100,10 @@ def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mappin
     if model is not None:
         model, suffix = _split_policy(model)
         if suffix is not None and hf_provider in (None, "auto"):
-            hf_provider = suffix
+            # "org/model:groq" on the router: Groq serves it, through the router's own URL
+            return Request(
+                CATALOGUE_PROVIDERS.get(suffix, "huggingface"), model, spec.operation, stream, ROUTER
+            )
     if hf_provider is None or hf_provider == "auto":
         return Request("huggingface", model, spec.operation, stream, server=ROUTER)
     token = getattr(instance, "token", None)
