@@ -123,6 +123,8 @@ def _cases() -> list[Case]:
             llama,
             31,
             12,
+            error_exchange=err,
+            error_type="ollama._types.ResponseError",
             dumps=False,
         ),
         Case(
@@ -134,6 +136,8 @@ def _cases() -> list[Case]:
             llama,
             31,
             12,
+            error_exchange=err,
+            error_type="ollama._types.ResponseError",
             dumps=False,
         ),
         Case("ollama-generate", "ollama", "sync", "ollama/generate", generate, qwen, 18, 27),

@@ -336,8 +336,9 @@ def test_region_picks_the_datacenter(records: Records) -> None:
 
 def test_other_aws_services_pass_through_untouched(records: Records) -> None:
     import botocore.client
+    import wrapt
 
-    assert getattr(botocore.client.BaseClient._make_api_call, "_self_aifootprint", False)
+    assert isinstance(vars(botocore.client.BaseClient)["_make_api_call"], wrapt.FunctionWrapper)
 
     def list_buckets(url: str) -> Any:
         s3 = cb._session().client(

@@ -129,8 +129,12 @@ def test_stream_closed_early_records_what_was_consumed(case: Case, records: Reco
             r = close()
             if hasattr(r, "__await__"):
                 await r
-        else:  # streams that only close through their context manager (mistralai < 2.10.1)
+        elif hasattr(
+            stream.__class__, "__aexit__"
+        ):  # closes only through its context manager (mistralai < 2.10.1)
             await stream.__aexit__(None, None, None)
+        else:  # no way to close (litellm): reading the impacts finalises with what was consumed
+            assert stream.impacts is not None or af.record_of(stream) is not None
         return stream
 
     ex = case.exchange_obj()
@@ -149,8 +153,10 @@ def test_stream_closed_early_records_what_was_consumed(case: Case, records: Reco
             break
         if hasattr(stream, "close"):
             stream.close()
-        else:
+        elif hasattr(stream.__class__, "__exit__"):
             stream.__exit__(None, None, None)
+        else:
+            assert stream.impacts is not None or af.record_of(stream) is not None
     assert len(records.items) == 1
     rec = records.items[0]
     assert rec.stream and not rec.complete

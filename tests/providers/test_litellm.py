@@ -162,7 +162,7 @@ ATTRIBUTION = [
         "anthropic.claude-3-5-sonnet-20240620-v1:0",
         "bedrock",
     ),
-    ("azure/my-gpt4o-deployment", {}, "azure-openai", "my-gpt4o-deployment", "azure"),
+    ("azure/my-gpt4o-deployment", {}, "openai", "my-gpt4o-deployment", "azure"),
     ("mistral/mistral-large-latest", {}, "mistral", "mistral-large-latest", "mistral"),
     ("cohere_chat/command-r-plus", {}, "cohere", "command-r-plus", "cohere_chat"),
     (
@@ -192,7 +192,8 @@ ATTRIBUTION = [
 def test_attribution(model: str, kw: dict[str, Any], provider: str, name: str, llm_provider: str) -> None:
     req = ADAPTER.request(SPEC, None, (), {"model": model, "messages": [], **kw})
     assert req is not None
-    assert (req.provider, req.model, req.stream, req.datacenter) == (provider, name, False, None)
+    datacenter = "azure-openai" if llm_provider == "azure" else None
+    assert (req.provider, req.model, req.stream, req.datacenter) == (provider, name, False, datacenter)
     # our prefix fast path agrees with LiteLLM's own routing
     got_name, got_provider, _, _ = litellm.get_llm_provider(model=model, **kw)
     assert (got_name, got_provider) == (name, llm_provider)
@@ -209,7 +210,7 @@ def test_attribution_special_cases() -> None:
     assert (r.provider, r.datacenter, r.model, r.region) == (
         "anthropic",
         "google",
-        "claude-sonnet-4@20250514",
+        "claude-sonnet-4-20250514",  # Vertex AI's "@" date separator, as the anthropic adapter reads it
         "europe-west1",
     )
     r = req(model="bedrock/converse/anthropic.claude-3-5-sonnet-20240620-v1:0", aws_region_name="eu-west-3")
@@ -220,8 +221,16 @@ def test_attribution_special_cases() -> None:
     )
     r = req("groq/llama-3.1-8b-instant", [{"role": "user", "content": "hi"}], stream=True)  # positional
     assert (r.provider, r.model, r.stream) == ("groq", "llama-3.1-8b-instant", True)
-    r = req(model="openai/my-model", api_base="http://127.0.0.1:8000/v1")
-    assert (r.provider, r.server) == ("openai", "http://127.0.0.1:8000/v1")
+    r = req(model="openai/my-model", api_base="http://127.0.0.1:8000/v1")  # a self-hosted server
+    assert (r.provider, r.server, r.datacenter) == ("openai-compatible", "http://127.0.0.1:8000/v1", None)
+    r = req(model="openai/llama-3.3-70b-versatile", api_base="https://api.groq.com/openai/v1")
+    assert (r.provider, r.model) == ("groq", "llama-3.3-70b-versatile")
+    r = req(model="hosted_vllm/Qwen/Qwen3-8B", api_base="http://10.0.0.5:8000/v1")
+    assert (r.provider, r.model) == ("openai-compatible", "Qwen/Qwen3-8B")
+    r = req(model="anthropic/claude-sonnet-4-5", api_base="https://llm-proxy.example.com")  # a proxy
+    assert r.provider == "anthropic"
+    r = req(model="bedrock/arn:aws:bedrock:eu-west-3:123456789012:inference-profile/eu.anthropic.claude-3-7")
+    assert (r.provider, r.model) == ("bedrock", "eu.anthropic.claude-3-7")
     r = req(model="gpt-4o-mini", client=cases.openai_client(load("litellm/chat_completion")))
     assert r.server is not None and r.server.startswith("https://api.openai.com/v1")
     r = req(model="groq/llama-3.3-70b-versatile")
@@ -273,3 +282,21 @@ def test_async_nested_call_is_not_counted_twice() -> None:
 def test_error_exchange_raises_litellm_error() -> None:
     with pytest.raises(litellm.exceptions.BadRequestError):
         cases.completion(load("litellm/error_400"))
+
+
+def test_instrumented_stream_content_unchanged_but_for_litellm_clock() -> None:
+    def run() -> list[dict[str, Any]]:
+        with cases.quiet():
+            chunks = list(cases.completion(load("litellm/chat_completion_stream"), stream=True))
+        return [c.model_dump(exclude={"created"}) for c in chunks]  # created: LiteLLM's time.time()
+
+    plain = run()
+    seen: list[Any] = []
+    af.instrument(strict=True)  # every installed SDK, openai included
+    remove = af.add_listener(seen.append)
+    try:
+        assert run() == plain
+        assert [r.instrument for r in seen] == ["litellm"]
+    finally:
+        remove()
+        af.uninstrument()

@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 import re
 import threading
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -176,8 +177,13 @@ def _wrap(spec: WrapSpec, wrapper: Any) -> _Patch | None:
     import wrapt
 
     try:
-        owner: Any = importlib.import_module(spec.module)
-    except Exception:  # ImportError, or an SDK failing at import (seen: KeyError in mistralai 2.0)
+        with warnings.catch_warnings():  # an SDK's own import-time warnings are not the user's business
+            warnings.simplefilter("ignore")
+            owner: Any = importlib.import_module(spec.module)
+    except ImportError:  # a module this SDK version does not have
+        return None
+    except Exception:  # an SDK failing at import (seen: KeyError in mistralai 2.0 during collection)
+        log_once(("import", spec.module), "aifootprint: cannot import %s; not instrumented", spec.module)
         return None
     *parents, attribute = spec.path.split(".")
     for p in parents:

@@ -20,7 +20,7 @@ from .context import ACTIVE
 from .recorder import Recorder
 from .records import CallRecord
 
-_cache: dict[tuple[type[Any], bool], type[Any]] = {}
+_cache: dict[tuple[type[Any], bool], type[Any]] = {}  # SDK stream class -> proxy class
 
 
 class _Base(wrapt.ObjectProxy[Any]):
@@ -296,17 +296,27 @@ async def _observe_async(it: Any, stream: Any, rec: Recorder) -> Any:
 
 def _proxy(stream: Any, rec: Recorder) -> Any:
     t = type(stream)
-    is_async = hasattr(t, "__anext__") or (hasattr(t, "__aiter__") and not hasattr(t, "__iter__"))
-    has_cm = hasattr(t, "__aenter__") if is_async else hasattr(t, "__enter__")
-    key = (AsyncStream if is_async else SyncStream, has_cm)
+    is_sync = hasattr(t, "__next__") or hasattr(t, "__iter__")
+    is_async = hasattr(t, "__anext__") or hasattr(t, "__aiter__")
+    key = (t, True)
     cls = _cache.get(key)
     if cls is None:
-        base: type = key[0]
-        if has_cm:
-            cls = type(base.__name__ + "WithContext", (_AsyncContext if is_async else _SyncContext, base), {})
+        bases: list[type[Any]] = []
+        if is_sync and hasattr(t, "__enter__"):
+            bases.append(_SyncContext)
+        if is_async and hasattr(t, "__aenter__"):
+            bases.append(_AsyncContext)
+        if is_sync and is_async:  # both protocols (litellm's CustomStreamWrapper)
+            bases += [SyncStream, AsyncStream]
         else:
-            cls = base
-        _cache[key] = cls
+            bases.append(AsyncStream if is_async else SyncStream)
+        cls = (
+            bases[0]
+            if len(bases) == 1
+            else type("Stream" + "".join(b.__name__ for b in bases), tuple(bases), {})
+        )
+        if len(_cache) < 256:
+            _cache[key] = cls
     return cls(stream, rec)
 
 

@@ -2,8 +2,8 @@
 
 Usage comes from the OpenAI-style ``usage`` object (``prompt_tokens``, ``completion_tokens`` with reasoning
 included, ``completion_tokens_details.reasoning_tokens``, ``prompt_tokens_details.cached_tokens``). Streams
-carry it on their last chunk, in ``x_groq.usage`` (always) and in ``usage`` (newer API versions, or with
-``stream_options={"include_usage": True}``).
+carry it on their last chunk, in ``x_groq.usage``, and in ``usage`` when the request asks for it
+(``extra_body={"stream_options": {"include_usage": True}}``: the SDK has no ``stream_options`` argument).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from ._base import (
     Request,
     WrapSpec,
     as_count,
+    fields,
     text_chars_of_messages,
     tokens_from_chars,
 )
@@ -63,17 +64,18 @@ def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mappin
 
 
 def observe_response(resp: Any, observed: Observed) -> None:
-    model = getattr(resp, "model", None)
+    f = fields(resp)  # pydantic fields without the slow missing-attribute path
+    model = f.get("model")
     if isinstance(model, str) and model:
         observed.model = model
-    inp = as_count(getattr(resp, "prompt_eval_count", None))
-    out = as_count(getattr(resp, "eval_count", None))
+    inp = as_count(f.get("prompt_eval_count"))
+    out = as_count(f.get("eval_count"))
     if inp is not None:
         observed.input_tokens = inp
-        cached = as_count(getattr(resp, "prompt_eval_cached_count", None))
+        cached = as_count(f.get("prompt_eval_cached_count"))
         if cached is not None:
             observed.cached_input_tokens = cached
-        if out is None and getattr(resp, "embeddings", None) is not None:
+        if out is None and f.get("embeddings") is not None:
             out = 0  # an embedding generates nothing
     if out is not None:
         observed.output_tokens = out
@@ -81,16 +83,18 @@ def observe_response(resp: Any, observed: Observed) -> None:
 
 def observe_chunk(chunk: Any, observed: Observed) -> None:
     """One streamed part: generated text, and on the final part (``done=True``) the counts."""
-    message = getattr(chunk, "message", None)
+    f = fields(chunk)
+    message = f.get("message")
     if message is not None:  # chat
-        text, thinking = getattr(message, "content", None), getattr(message, "thinking", None)
+        m = fields(message)
+        text, thinking = m.get("content"), m.get("thinking")
     else:  # generate
-        text, thinking = getattr(chunk, "response", None), getattr(chunk, "thinking", None)
+        text, thinking = f.get("response"), f.get("thinking")
     if isinstance(text, str):
         observed.add_text(text)
     if isinstance(thinking, str):
         observed.add_text(thinking)
-    if getattr(chunk, "done", None) is True:
+    if f.get("done") is True:
         observe_response(chunk, observed)
 
 

@@ -15,7 +15,7 @@ last stream chunk; cached prompt tokens come as ``usage.cached_tokens`` (or the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from ._base import (
     Adapter,
@@ -24,7 +24,6 @@ from ._base import (
     WrapSpec,
     as_count,
     attr_chain,
-    get_field,
     text_chars_of_messages,
     tokens_from_chars,
 )
@@ -53,30 +52,48 @@ def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mappin
     )
 
 
+_NOT_PYDANTIC: Final = object()
+
+
+def _field(obj: object, name: str) -> Any:
+    """``get_field`` that skips pydantic's slow ``__getattr__``: Together's usage declares three fields,
+    so ``cached_tokens`` is a pydantic extra and ``prompt_tokens_details`` a missing attribute (1-2 us
+    each through ``getattr``; ~0.1 us here)."""
+    d = getattr(obj, "__dict__", None)
+    if d is not None and name in d:
+        return d[name]
+    extra = getattr(obj, "__pydantic_extra__", _NOT_PYDANTIC)
+    if extra is not _NOT_PYDANTIC:  # a pydantic v2 model: a field not in __dict__ is an extra, or unset
+        return extra.get(name) if isinstance(extra, dict) else None
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
 def read_usage(usage: object, observed: Observed) -> None:
     if usage is None:
         return
-    inp = as_count(get_field(usage, "prompt_tokens"))
-    out = as_count(get_field(usage, "completion_tokens"))
+    inp = as_count(_field(usage, "prompt_tokens"))
+    out = as_count(_field(usage, "completion_tokens"))
     if inp is None and out is None:
         return
     observed.input_tokens = inp
     observed.output_tokens = out
-    cached = as_count(get_field(get_field(usage, "prompt_tokens_details"), "cached_tokens"))
+    cached = as_count(_field(_field(usage, "prompt_tokens_details"), "cached_tokens"))
     if cached is None:
-        cached = as_count(get_field(usage, "cached_tokens"))
+        cached = as_count(_field(usage, "cached_tokens"))
     if cached is not None:
         observed.cached_input_tokens = cached
-    reasoning = as_count(get_field(get_field(usage, "completion_tokens_details"), "reasoning_tokens"))
+    reasoning = as_count(_field(_field(usage, "completion_tokens_details"), "reasoning_tokens"))
     if reasoning is not None:
         observed.reasoning_tokens = reasoning
 
 
 def observe_response(resp: object, observed: Observed) -> None:
-    model = get_field(resp, "model")
+    model = _field(resp, "model")
     if isinstance(model, str):
         observed.model = model
-    read_usage(get_field(resp, "usage"), observed)
+    read_usage(_field(resp, "usage"), observed)
 
 
 def observe_chunk(chunk: object, observed: Observed) -> None:
