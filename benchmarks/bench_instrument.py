@@ -1,28 +1,32 @@
 """Added time per instrumented call and per stream chunk (aifootprint), on an httpx MockTransport.
 
-    .venv/bin/python benchmarks/bench_instrument.py
+    .venv/bin/python benchmarks/bench_instrument.py                  # wall time
+    .venv/bin/python benchmarks/bench_instrument.py --instructions   # + callgrind instruction counts
 
 Runs the real ``openai`` client against an in-process ``httpx.MockTransport`` (no network), so the time
-measured is the SDK's own work plus ours. Each mode runs in a fresh interpreter:
-``plain`` (not instrumented) and ``aifootprint`` (``aifootprint.instrument(["openai"])``). The added
-time is the difference of the medians; the per-chunk cost is the added time of a 200-chunk stream
-divided by 200. It also times ``instrument()`` itself (beyond importing the SDK). Compare with
+measured is the SDK's own work plus ours. Plain and instrumented blocks alternate in one process
+(``uninstrument()`` / ``instrument()``), so machine load hits both alike; the added time is the median
+over blocks of the difference of block medians, and the per-chunk cost is the added time of a 200-chunk
+stream divided by 200. It also times ``instrument()`` itself, beyond importing the SDK modules it wraps,
+and the first instrumented call (which loads the catalogue). Compare with
 benchmarks/bench_ecologits_instrument.py (EcoLogits in a throwaway venv).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
 import platform
 import statistics
-import subprocess
-import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from importlib.metadata import version
 
-CALLS = 3000
-STREAMS = 300
+BLOCKS = 15
+CALLS = 400
+STREAMS = 30
 CHUNKS = 200
 
 BODY = {
@@ -56,97 +60,194 @@ def _sse() -> bytes:
     return ("".join(parts) + "data: [DONE]\n\n").encode()
 
 
-def run(mode: str) -> dict[str, float]:
+WRAPPED_MODULES = (
+    "openai.resources.chat.completions.completions",
+    "openai.resources.responses.responses",
+    "openai.resources.embeddings",
+    "openai.resources.completions",
+    "openai.resources.images",
+)
+
+
+def _per_call(fn: Callable[[], object], n: int) -> float:
+    """Median wall time of one ``fn()`` over ``n`` calls, in microseconds."""
+    times = []
+    for _ in range(n):
+        t = time.perf_counter_ns()
+        fn()
+        times.append(time.perf_counter_ns() - t)
+    return statistics.median(times) / 1e3
+
+
+def run() -> dict[str, float]:
+    """Blocks of plain and instrumented calls, interleaved in one process so that machine load affects
+    both alike; the added time is the median over blocks of (instrumented - plain) block medians."""
     import httpx
 
     t = time.perf_counter()
     import openai
 
+    for m in WRAPPED_MODULES:
+        importlib.import_module(m)
     import_s = time.perf_counter() - t
-    instrument_s = 0.0
-    if mode == "aifootprint":
-        import aifootprint
+    import aifootprint
 
-        t = time.perf_counter()
-        aifootprint.instrument(["openai"])
-        instrument_s = time.perf_counter() - t
-    body = json.dumps(BODY).encode()
-    sse = _sse()
-    json_headers = {"content-type": "application/json"}
-    sse_headers = {"content-type": "text/event-stream"}
-    c = openai.OpenAI(
-        api_key="k",
-        http_client=httpx.Client(
-            transport=httpx.MockTransport(lambda r: httpx.Response(200, content=body, headers=json_headers))
-        ),
-    )
-    s = openai.OpenAI(
-        api_key="k",
-        http_client=httpx.Client(
-            transport=httpx.MockTransport(lambda r: httpx.Response(200, content=sse, headers=sse_headers))
-        ),
-    )
+    t = time.perf_counter()
+    aifootprint.instrument(["openai"])
+    instrument_s = time.perf_counter() - t
+
+    def serve(content: bytes, headers: dict[str, str]) -> openai.OpenAI:
+        def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, content=content, headers=headers)
+
+        return openai.OpenAI(api_key="k", http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+
+    c = serve(json.dumps(BODY).encode(), {"content-type": "application/json"})
+    s = serve(_sse(), {"content-type": "text/event-stream"})
     msgs = [{"role": "user", "content": "Hello"}]
-    per_call = []
-    for i in range(CALLS + 200):
-        t = time.perf_counter_ns()
-        r = c.chat.completions.create(model="gpt-4o-mini", messages=msgs)
-        dt = time.perf_counter_ns() - t
-        if i >= 200:
-            per_call.append(dt)
-    if mode == "aifootprint":
-        assert r.impacts is not None
-    per_stream = []
-    for i in range(STREAMS + 20):
-        t = time.perf_counter_ns()
+
+    def call() -> object:
+        return c.chat.completions.create(model="gpt-4o-mini", messages=msgs)
+
+    def stream() -> object:
         for _ in s.chat.completions.create(model="gpt-4o-mini", messages=msgs, stream=True):
             pass
-        dt = time.perf_counter_ns() - t
-        if i >= 20:
-            per_stream.append(dt)
+        return None
+
+    first = call()  # the first instrumented call loads the catalogue: timed apart
+    assert first.impacts is not None  # type: ignore[attr-defined]
+    t = time.perf_counter()
+    aifootprint.reset()
+    call()
+    first_call_s = time.perf_counter() - t
+    plain_c, inst_c, plain_s, inst_s = [], [], [], []
+    for _ in range(BLOCKS):
+        aifootprint.uninstrument()
+        plain_c.append(_per_call(call, CALLS))
+        plain_s.append(_per_call(stream, STREAMS))
+        aifootprint.instrument(["openai"])
+        inst_c.append(_per_call(call, CALLS))
+        inst_s.append(_per_call(stream, STREAMS))
     return {
-        "call_median_us": statistics.median(per_call) / 1e3,
-        "call_p90_us": statistics.quantiles(per_call, n=10)[-1] / 1e3,
-        "stream_median_us": statistics.median(per_stream) / 1e3,
-        "import_openai_ms": import_s * 1e3,
+        "call_plain_us": statistics.median(plain_c),
+        "call_inst_us": statistics.median(inst_c),
+        "call_added_us": statistics.median(i - p for i, p in zip(inst_c, plain_c, strict=True)),
+        "stream_plain_us": statistics.median(plain_s),
+        "stream_inst_us": statistics.median(inst_s),
+        "stream_added_us": statistics.median(i - p for i, p in zip(inst_s, plain_s, strict=True)),
+        "import_sdk_ms": import_s * 1e3,
         "instrument_ms": instrument_s * 1e3,
+        "first_call_ms": first_call_s * 1e3,
     }
+
+
+def _workload(mode: str, kind: str, n: int) -> None:
+    """For --instructions: ``n`` calls (or streams) of one kind, instrumented or not."""
+    import httpx
+    import openai
+
+    import aifootprint
+
+    if kind == "call":
+        content, headers = json.dumps(BODY).encode(), {"content-type": "application/json"}
+    else:
+        content, headers = _sse(), {"content-type": "text/event-stream"}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=content, headers=headers)
+
+    c = openai.OpenAI(api_key="k", http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    msgs = [{"role": "user", "content": "Hello"}]
+
+    def one() -> None:
+        r = c.chat.completions.create(model="gpt-4o-mini", messages=msgs, stream=kind == "stream")
+        if kind == "stream":
+            for _ in r:
+                pass
+
+    aifootprint.instrument(["openai"])
+    one()  # warm: catalogue loaded, plan compiled, in both modes
+    if mode == "plain":
+        aifootprint.uninstrument()
+    for _ in range(20 + n):
+        one()
+
+
+def instructions() -> None:
+    """Instructions per call and per chunk under valgrind --tool=callgrind: deterministic, unlike wall
+    time on a shared machine. Added instructions x (plain time / plain instructions) estimates the time."""
+    import re
+    import subprocess
+    import sys
+    import tempfile
+
+    def count(mode: str, kind: str, n: int) -> int:
+        with tempfile.TemporaryDirectory() as d:
+            out = subprocess.run(
+                [
+                    "valgrind",
+                    "--tool=callgrind",
+                    f"--callgrind-out-file={d}/cg.out",
+                    sys.executable,
+                    __file__,
+                    "--workload",
+                    mode,
+                    kind,
+                    str(n),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stderr
+        m = re.search(r"Collected : (\d+)", out)
+        assert m is not None, out
+        return int(m.group(1))
+
+    r = run()
+    print("| workload | plain instructions | added instructions | added (%) | added time (us, scaled) |")
+    print("|---|---:|---:|---:|---:|")
+    for kind, n, plain_us, label in (
+        ("call", 100, r["call_plain_us"], "per call"),
+        ("stream", 10, r["stream_plain_us"], f"per {CHUNKS}-chunk stream"),
+    ):
+        plain = (count("plain", kind, n) - count("plain", kind, 0)) / n
+        inst = (count("inst", kind, n) - count("inst", kind, 0)) / n
+        added = inst - plain
+        us = added / plain * plain_us
+        print(f"| {label} | {plain:,.0f} | {added:,.0f} | {100 * added / plain:.2f} | {us:.1f} |")
+        if kind == "stream":
+            print(f"| per chunk | | {added / CHUNKS:,.0f} | | {us / CHUNKS:.2f} |")
 
 
 def main() -> None:
-    if len(sys.argv) > 2 and sys.argv[1] == "--mode":
-        print(json.dumps(run(sys.argv[2])))
+    import sys
+
+    if len(sys.argv) > 1 and sys.argv[1] == "--workload":
+        _workload(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         return
-    res: dict[str, list[dict[str, float]]] = {"plain": [], "aifootprint": []}
-    for _ in range(3):  # alternate the modes, keep the best (least disturbed) run of each
-        for mode, runs in res.items():
-            out = subprocess.run(
-                [sys.executable, __file__, "--mode", mode], capture_output=True, text=True, check=True
-            ).stdout
-            runs.append(json.loads(out))
-    best = {
-        m: min(runs, key=lambda r: r["call_median_us"] + r["stream_median_us"] / CHUNKS)
-        for m, runs in res.items()
-    }
-    p, a = best["plain"], best["aifootprint"]
+    if len(sys.argv) > 1 and sys.argv[1] == "--instructions":
+        instructions()
+        return
+    r = run()
     print(f"# aifootprint instrumentation overhead, {date.today()}")
     cpu = platform.processor() or platform.machine()
-    print(f"machine: {platform.platform()}, {cpu}, python {platform.python_version()}")
+    print(f"machine: {platform.platform()}, {cpu}, {os.cpu_count()} CPUs, python {platform.python_version()}")
     print(f"openai {version('openai')}, httpx {version('httpx')}, wrapt {version('wrapt')}")
     print()
     print("| measure | plain | aifootprint | added |")
     print("|---|---:|---:|---:|")
-    for label, key in (
-        ("chat.completions.create, median per call (us)", "call_median_us"),
-        ("same, p90 (us)", "call_p90_us"),
-    ):
-        print(f"| {label} | {p[key]:.1f} | {a[key]:.1f} | {a[key] - p[key]:.1f} |")
     print(
-        f"| {CHUNKS}-chunk stream, median (us) | {p['stream_median_us']:.0f} | {a['stream_median_us']:.0f} | "
-        f"{a['stream_median_us'] - p['stream_median_us']:.0f} |"
+        f"| chat.completions.create, per call (us) | {r['call_plain_us']:.1f} | {r['call_inst_us']:.1f} "
+        f"| {r['call_added_us']:.1f} |"
     )
-    print(f"| per chunk (us) | | | {(a['stream_median_us'] - p['stream_median_us']) / CHUNKS:.2f} |")
-    print(f"| instrument(['openai']) beyond importing openai (ms) | | {a['instrument_ms']:.1f} | |")
+    print(
+        f"| {CHUNKS}-chunk stream, median (us) | {r['stream_plain_us']:.0f} | {r['stream_inst_us']:.0f} "
+        f"| {r['stream_added_us']:.0f} |"
+    )
+    print(f"| per chunk (us) | | | {r['stream_added_us'] / CHUNKS:.2f} |")
+    print(f"| import of the wrapped openai modules (ms) | {r['import_sdk_ms']:.0f} | | |")
+    print(f"| instrument(['openai']) beyond those imports (ms) | | {r['instrument_ms']:.1f} | |")
+    print(f"| first instrumented call, catalogue load included (ms) | | {r['first_call_ms']:.1f} | |")
 
 
 if __name__ == "__main__":

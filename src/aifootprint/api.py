@@ -9,6 +9,7 @@ from typing import Any
 
 from .catalog import Catalog, Datacenter, Zone, canonical_provider, load_catalog
 from .errors import InputError
+from .engine.plan import Plan
 from .estimator import Estimator, default_estimator, reset, set_default
 from .interval import RangeLike, parse_range
 from .records import Impacts, Model
@@ -98,6 +99,11 @@ def estimate(
         req = parse_range("requests", requests, minimum=0.0)[1]
     else:
         req = requests
+    return impacts_of_plan(plan, in_t, out_t, lat, req)
+
+
+def impacts_of_plan(plan: Plan, in_t: float, out_t: float, lat: float | None, req: float) -> Impacts:
+    """Impacts of ``req`` requests on a compiled plan, with validated token counts and latency."""
     warnings = plan.warnings
     if lat is None and plan.latency_source == "modelled":
         warnings = (*warnings, "latency-modelled")

@@ -120,19 +120,21 @@ def test_operation_from_model_id(model_id: str, operation: str) -> None:
 
 def test_stream_slot() -> None:
     ex = load("bedrock/converse_stream")
-    result = call_served(
+    conv = call_served(
         ex, lambda url: cb.client(url).converse_stream(modelId=cb.HAIKU_3, messages=cb.MESSAGES)
     )
-    assert bedrock.stream_slot(result) == (result, "stream")
+    assert bedrock.stream_slot(conv) == (conv, "stream")
     ex = load("bedrock/invoke_model_stream")
-    result = call_served(
+    inv = call_served(
         ex,
         lambda url: cb.client(url).invoke_model_with_response_stream(modelId=cb.HAIKU_3, body=cb.INVOKE_BODY),
     )
-    assert bedrock.stream_slot(result) == (result, "body")
+    assert bedrock.stream_slot(inv) == (inv, "body")
     plain = cb.invoke_model(load("bedrock/invoke_model"))
     assert bedrock.stream_slot(plain) is None  # a StreamingBody is no event stream
     assert bedrock.stream_slot([1, 2]) is None
+    conv["stream"].close()  # an unread event stream keeps its socket open (ResourceWarning at GC)
+    inv["body"].close()
 
 
 # -- responses -------------------------------------------------------------------------------------

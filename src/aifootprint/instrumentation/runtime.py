@@ -19,6 +19,7 @@ from ..providers._base import Request
 from .records import CallRecord, TokenUsage
 
 if TYPE_CHECKING:
+    from ..engine.plan import Plan
     from ..estimator import Estimator
     from ..records import Impacts, Model
 
@@ -99,6 +100,7 @@ class _Target:
 
     model: Model
     kwargs: Mapping[str, Any]
+    plan: Plan  # compiled once per call kind; the catalogue generation keys the cache
 
 
 class Runtime:
@@ -166,9 +168,8 @@ class Runtime:
     def estimator(self) -> Estimator:
         if self._estimator is not None:
             return self._estimator
-        from ..estimator import default_estimator
-
-        return default_estimator()
+        est: Estimator = _api().default_estimator()
+        return est
 
     def estimate(
         self, request: Request, response_model: str | None, usage: TokenUsage, latency_s: float | None
@@ -176,16 +177,7 @@ class Runtime:
         """Impacts of one call, or :class:`NoImpactsError` with a stable code."""
         est = self.estimator
         target = self._target(est, request, response_model)
-        from ..api import estimate
-
-        imp = estimate(
-            target.model,
-            output_tokens=usage.output_tokens,
-            input_tokens=usage.input_tokens,
-            latency_s=latency_s,
-            estimator=est,
-            **target.kwargs,
-        )
+        imp: Impacts = _api().impacts_of_plan(target.plan, usage.input_tokens, usage.output_tokens, latency_s, 1)
         extra: tuple[str, ...] = ()
         if usage.source == "counted":
             extra = ("usage-counted",)
@@ -277,13 +269,24 @@ class Runtime:
             kwargs["region"] = region
         # Validate once (zone, gpu, ...): a bad endpoint or zone is a configuration error, not a call error.
         try:
-            from ..api import estimate
-
-            estimate(model, output_tokens=1, estimator=est, **kwargs)
+            plan = est.plan(model, **kwargs)
         except AifootprintError as exc:
             raise ConfigError(f"aifootprint cannot estimate calls to {model.id}: {exc}") from exc
         logger.debug("aifootprint: %s/%s -> %s %s", request.provider, names[0], model.id, kwargs)
-        return _Target(model, kwargs)
+        return _Target(model, kwargs, plan)
+
+
+_api_module: Any = None
+
+
+def _api() -> Any:
+    """``aifootprint.api``, imported on first use (it pulls in the catalogue code) and then kept."""
+    global _api_module  # noqa: PLW0603 - a one-time lazy import, not state
+    if _api_module is None:
+        from .. import api
+
+        _api_module = api
+    return _api_module
 
 
 def _has_datacenter(cat: Any, provider: str, region: str | None) -> bool:

@@ -265,7 +265,7 @@ def _end(stream: Any, rec: Recorder, last: Any, complete: bool, failed: bool) ->
 def _observe(it: Any, stream: Any, rec: Recorder) -> Any:
     last, complete, failed = None, False, False
     try:
-        for last in it:  # noqa: B007 - the last item gets the impacts
+        for last in it:
             rec.on_chunk(last)
             yield last
         complete = True
@@ -281,7 +281,7 @@ def _observe(it: Any, stream: Any, rec: Recorder) -> Any:
 async def _observe_async(it: Any, stream: Any, rec: Recorder) -> Any:
     last, complete, failed = None, False, False
     try:
-        async for last in it:  # noqa: B007
+        async for last in it:
             rec.on_chunk(last)
             yield last
         complete = True
