@@ -46,10 +46,14 @@ import datetime
 import json
 import os
 import platform
+import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -153,8 +157,8 @@ def versions() -> dict[str, str]:
     return out
 
 
-def run_child(mode: str, calls: int, streams: int, warmup: int, n_chunks: int) -> dict[str, Any]:
-    """Time non-streaming calls and whole streams in this process; ``mode`` 'ecologits' instruments first."""
+def make_workload(mode: str, n_chunks: int) -> tuple[Callable[[], Any], Callable[[], Any], float | None]:
+    """(one non-streaming call, one whole stream, ms to import + init EcoLogits or None) for ``mode``."""
     import httpx
     import openai
 
@@ -192,19 +196,26 @@ def run_child(mode: str, calls: int, streams: int, warmup: int, n_chunks: int) -
             raise RuntimeError(f"expected {n_chunks + 2} chunks, got {count}")
         return last
 
-    # Warm-up, and check that instrumentation is (or is not) there.
+    return one_call, one_stream, init_ms
+
+
+def check(mode: str, what: str, obj: Any) -> None:
+    """Raise unless ``obj`` (a response or last stream chunk) carries impacts exactly in mode 'ecologits'."""
+    impacts = getattr(obj, "impacts", None)
+    if mode == "ecologits" and (impacts is None or impacts.energy is None):
+        raise RuntimeError(f"EcoLogits attached no energy impact to the {what}: {impacts!r}")
+    if mode == "plain" and (impacts is not None or "ecologits" in sys.modules):
+        raise RuntimeError(f"plain mode: ecologits imported, or the {what} has impacts")
+
+
+def run_child(mode: str, calls: int, streams: int, warmup: int, n_chunks: int) -> dict[str, Any]:
+    """Time non-streaming calls and whole streams in this process; ``mode`` 'ecologits' instruments first."""
+    one_call, one_stream, init_ms = make_workload(mode, n_chunks)
     for _ in range(warmup):
         response = one_call()
         last_chunk = one_stream()
-    for what, obj in (("response", response), ("last stream chunk", last_chunk)):
-        impacts = getattr(obj, "impacts", None)
-        if mode == "ecologits" and (impacts is None or impacts.energy is None):
-            raise RuntimeError(f"EcoLogits attached no energy impact to the {what}: {impacts!r}")
-        if mode == "plain" and impacts is not None:
-            raise RuntimeError(f"plain mode: {what} unexpectedly has impacts")
-    if mode == "plain" and "ecologits" in sys.modules:
-        raise RuntimeError("plain mode imported ecologits")
-
+    check(mode, "response", response)
+    check(mode, "last stream chunk", last_chunk)
     samples: dict[str, list[int]] = {}
     for name, fn, n in (("call", one_call, calls), ("stream", one_stream, streams)):
         wall, cpu = samples[f"{name}_wall"], samples[f"{name}_cpu"] = [], []
@@ -214,6 +225,31 @@ def run_child(mode: str, calls: int, streams: int, warmup: int, n_chunks: int) -
             cpu.append(time.thread_time_ns() - t_cpu)
             wall.append(time.perf_counter_ns() - t_wall)
     return {"mode": mode, "init_ms": init_ms, **samples}
+
+
+def run_workload(mode: str, kind: str, warmup: int, count: int, n_chunks: int) -> None:
+    """Untimed: ``warmup`` + ``count`` calls or streams, for instruction counting under callgrind."""
+    one_call, one_stream, _ = make_workload(mode, n_chunks)
+    fn = one_call if kind == "call" else one_stream
+    for _ in range(max(1, warmup)):
+        obj = fn()
+    check(mode, kind, obj)
+    for _ in range(count):
+        fn()
+
+
+def instructions(mode: str, kind: str, args: argparse.Namespace, count: int) -> int:
+    """Instructions callgrind collects over a whole ``--workload`` child run (start-up included)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out", sys.executable, __file__]
+        cmd += ["--mode", mode, "--workload", kind, "--count", str(count), "--chunks", str(args.chunks)]
+        cmd += ["--warmup", str(args.iwarmup)]
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+    found = re.search(r"Collected : (\d+)", proc.stderr)
+    if proc.returncode != 0 or found is None:
+        sys.exit(f"callgrind run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return int(found.group(1))
 
 
 MODES = ("plain", "ecologits")
@@ -285,6 +321,12 @@ def drive(args: argparse.Namespace) -> None:
             if what == "stream":
                 added = us((e_med - p_med) / n)
                 print(f"| per stream chunk (÷ {n}) | {us(p_med / n)} | | {us(e_med / n)} | | **{added}** | |")
+    if args.instructions:
+        print_instructions(
+            args,
+            statistics.median(pooled["plain"]["call_wall"]),
+            statistics.median(pooled["plain"]["stream_wall"]),
+        )
     print("\n### Range of the per-round medians, µs (run-to-run noise)\n")
     print("| | plain | EcoLogits |")
     print("| --- | ---: | ---: |")
@@ -295,6 +337,38 @@ def drive(args: argparse.Namespace) -> None:
             print(f"| {label}, {clock} | {cells} |")
 
 
+def print_instructions(args: argparse.Namespace, call_ns: float, stream_ns: float) -> None:
+    """Instructions per call / stream / chunk: (count(n) - count(0)) / n for each mode, under callgrind."""
+    if shutil.which("valgrind") is None:
+        sys.exit("--instructions needs valgrind (apt-get install valgrind)")
+    n = args.chunks
+    print(f"\n### Instructions (valgrind --tool=callgrind, PYTHONHASHSEED=0, {args.iwarmup} warm-up)\n")
+    print(
+        "Added time (scaled) = added instructions x plain wall median / plain instructions: an estimate that"
+    )
+    print("assumes EcoLogits' code runs at the plain path's instructions per ns.\n")
+    print("| | plain | EcoLogits | added | ratio | added time (µs, scaled) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for kind, count, plain_ns in (("call", args.icalls, call_ns), ("stream", args.istreams, stream_ns)):
+        print(f"instructions: {kind} x {count} ...", file=sys.stderr, flush=True)
+        per = {
+            mode: (instructions(mode, kind, args, count) - instructions(mode, kind, args, 0)) / count
+            for mode in MODES
+        }
+        added = per["ecologits"] - per["plain"]
+        added_us = added * plain_ns / per["plain"] / 1e3
+        label = "non-streaming create(), per call" if kind == "call" else f"whole stream ({n} chunks)"
+        print(
+            f"| {label} (mean of {count}) | {per['plain']:,.0f} | {per['ecologits']:,.0f} | "
+            f"**{added:,.0f}** | {per['ecologits'] / per['plain']:.2f}x | {added_us:,.1f} |"
+        )
+        if kind == "stream":
+            print(
+                f"| per stream chunk (÷ {n}) | {per['plain'] / n:,.0f} | {per['ecologits'] / n:,.0f} | "
+                f"**{added / n:,.0f}** | | {added_us / n:,.1f} |"
+            )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--mode", choices=("driver", "plain", "ecologits"), default="driver")
@@ -303,9 +377,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=100, help="untimed calls + streams per round")
     parser.add_argument("--chunks", type=int, default=200, help="content chunks per stream (N)")
     parser.add_argument("--rounds", type=int, default=3, help="driver: subprocess pairs to run")
+    parser.add_argument("--instructions", action="store_true", help="driver: also count instructions")
+    parser.add_argument("--icalls", type=int, default=100, help="--instructions: calls counted")
+    parser.add_argument("--istreams", type=int, default=5, help="--instructions: streams counted")
+    parser.add_argument("--iwarmup", type=int, default=3, help="--instructions: warm-up calls or streams")
+    parser.add_argument("--workload", choices=("call", "stream"), help="child: untimed run, for callgrind")
+    parser.add_argument("--count", type=int, default=0, help="--workload: calls or streams after warm-up")
     args = parser.parse_args(argv)
     if args.mode == "driver":
         drive(args)
+    elif args.workload:
+        run_workload(args.mode, args.workload, args.iwarmup, args.count, args.chunks)
     else:
         json.dump(run_child(args.mode, args.calls, args.streams, args.warmup, args.chunks), sys.stdout)
 

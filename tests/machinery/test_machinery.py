@@ -137,7 +137,7 @@ def test_stream_slot_in_a_container(records: list[CallRecord]) -> None:
     assert type(box) is dict and isinstance(box["stream"], fake_sdk.Stream)
     list(box["stream"])
     assert af.impacts_of(box["stream"]) is records[0].impacts
-    assert af.impacts_of(box) is None  # the container itself is not the call's result holder
+    assert af.impacts_of(box) is records[0].impacts  # the dict the call returned, through the side table
 
 
 def test_stream_class_refusing_proxies_is_observed_in_place(records: list[CallRecord]) -> None:

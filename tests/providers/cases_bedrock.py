@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import io
 import json
 from typing import Any
 
@@ -66,7 +67,18 @@ def converse_stream(ex: Exchange) -> Any:
 
 
 def invoke_model(ex: Exchange) -> Any:
-    return call_served(ex, lambda url: client(url).invoke_model(modelId=HAIKU_3, body=INVOKE_BODY))
+    """The result dict, its body read as a user would (an unread body keeps its socket open) and put back.
+
+    Reading it here also checks that instrumentation left the body unread: it must still be the model's JSON.
+    """
+    from botocore.response import StreamingBody
+
+    resp = call_served(ex, lambda url: client(url).invoke_model(modelId=HAIKU_3, body=INVOKE_BODY))
+    raw = resp["body"].read()
+    if ex.status == 200:
+        assert json.loads(raw) == ex.data["response"]["json"], raw
+    resp["body"] = StreamingBody(io.BytesIO(raw), len(raw))
+    return resp
 
 
 def invoke_model_stream(ex: Exchange) -> Any:
@@ -125,7 +137,7 @@ def _cases() -> list[Case]:
             haiku,
             input_tokens=13,
             output_tokens=12,
-            dumps=False,  # the body is an unread StreamingBody
+            dumps=False,  # a StreamingBody body compares by identity
         ),
         Case(
             "bedrock-invoke-model-stream",

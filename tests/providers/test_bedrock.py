@@ -17,7 +17,7 @@ from aifootprint.providers._base import Observed, tokens_from_chars
 
 from . import cases_bedrock as cb
 from .conftest import Records
-from .exchanges import load
+from .exchanges import Exchange, load
 from .localserver import call_served, encode_event, encode_eventstream
 
 SPEC = bedrock.WRAPS[0]
@@ -151,12 +151,34 @@ def test_converse_cache_reads_and_writes_count_as_input() -> None:
     assert (o.input_tokens, o.output_tokens, o.cached_input_tokens) == (9 + 2048 + 16, 10, 2048)
 
 
+def raw_invoke_model(ex: Exchange) -> Any:
+    """``invoke_model`` with its body as botocore returns it (the case helper reads and replaces it)."""
+    return call_served(ex, lambda url: cb.client(url).invoke_model(modelId=cb.HAIKU_3, body=cb.INVOKE_BODY))
+
+
 def test_invoke_model_usage_from_headers_leaves_the_body_unread() -> None:
     ex = load("bedrock/invoke_model")
-    resp = cb.invoke_model(ex)
+    resp = raw_invoke_model(ex)
     o = observe(resp)
     assert (o.input_tokens, o.output_tokens) == (13, 12)
     assert json.loads(resp["body"].read()) == ex.data["response"]["json"]
+
+
+def test_invoke_model_cache_headers_count_as_input() -> None:
+    resp = raw_invoke_model(load("bedrock/invoke_model"))
+    resp["body"].close()
+    headers = resp["ResponseMetadata"]["HTTPHeaders"]
+    headers["x-amzn-bedrock-cache-read-input-token-count"] = "2048"
+    headers["x-amzn-bedrock-cache-write-input-token-count"] = "16"
+    o = observe(resp)
+    assert (o.input_tokens, o.output_tokens, o.cached_input_tokens) == (13 + 2048 + 16, 12, 2048)
+
+
+def test_invocation_metrics_with_cache() -> None:
+    metrics = {"inputTokenCount": 9, "outputTokenCount": 10, "cacheReadInputTokenCount": 2048}
+    body = json.dumps({"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics}).encode()
+    o = observe_stream([{"chunk": {"bytes": body}}])
+    assert (o.input_tokens, o.output_tokens, o.cached_input_tokens) == (9 + 2048, 10, 2048)
 
 
 def test_missing_usage_sets_nothing() -> None:
@@ -293,7 +315,7 @@ def test_count_input() -> None:
 
 def test_instrumented_invoke_model_body_stays_readable(records: Records) -> None:
     ex = load("bedrock/invoke_model")
-    resp = cb.invoke_model(ex)
+    resp = raw_invoke_model(ex)
     assert af.impacts_of(resp) is not None
     assert json.loads(resp["body"].read()) == ex.data["response"]["json"]
     (rec,) = records.items

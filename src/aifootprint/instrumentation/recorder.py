@@ -24,6 +24,7 @@ class Recorder:
         "abandoned",
         "adapter",
         "args",
+        "containers",
         "kwargs",
         "observed",
         "record",
@@ -58,6 +59,7 @@ class Recorder:
         self.t_first: float | None = None
         self.t_end: float | None = None
         self.abandoned = False
+        self.containers: tuple[object, ...] = ()  # results holding the stream (boto3 dicts): get impacts too
 
     def abandon(self) -> None:
         """The call failed before producing anything (the SDK raised): record nothing."""

@@ -177,7 +177,9 @@ class Runtime:
         """Impacts of one call, or :class:`NoImpactsError` with a stable code."""
         est = self.estimator
         target = self._target(est, request, response_model)
-        imp: Impacts = _api().impacts_of_plan(target.plan, usage.input_tokens, usage.output_tokens, latency_s, 1)
+        imp: Impacts = _api().impacts_of_plan(
+            target.plan, usage.input_tokens, usage.output_tokens, latency_s, 1
+        )
         extra: tuple[str, ...] = ()
         if usage.source == "counted":
             extra = ("usage-counted",)

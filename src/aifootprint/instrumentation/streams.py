@@ -45,6 +45,8 @@ class _Base(wrapt.ObjectProxy[Any]):
                 attach.attach(self, record)
                 if self._self_last is not None:
                     attach.attach(self._self_last, record)
+                for c in rec.containers:
+                    attach.attach(c, record)
             except Exception:
                 rec.rt.internal_error("attach", rec.adapter.name)
         return record
@@ -260,6 +262,8 @@ def _end(stream: Any, rec: Recorder, last: Any, complete: bool, failed: bool) ->
         attach.attach(stream, record)
         if last is not None:
             attach.attach(last, record)
+        for c in rec.containers:
+            attach.attach(c, record)
 
 
 def _observe(it: Any, stream: Any, rec: Recorder) -> Any:

@@ -39,6 +39,7 @@ def complete(result: Any, rec: Recorder) -> Any:
             if slot is not None:
                 container, key = slot
                 container[key] = stream_proxy(container[key], rec)
+                rec.containers = (result,)
                 return result
             return stream_proxy(result, rec)
         rec.on_response(result)

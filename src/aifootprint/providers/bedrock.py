@@ -118,17 +118,13 @@ def stream_slot(result: object) -> tuple[Any, Any] | None:
 
 def _read_token_usage(usage: Mapping[str, Any], observed: Observed) -> None:
     """A Converse ``TokenUsage``: input = inputTokens + cache reads + cache writes; cached = cache reads."""
-    inp = as_count(usage.get("inputTokens"))
-    out = as_count(usage.get("outputTokens"))
-    if inp is None and out is None:
-        return
-    read = as_count(usage.get("cacheReadInputTokens")) or 0
-    write = as_count(usage.get("cacheWriteInputTokens")) or 0
-    if inp is not None:
-        observed.input_tokens = inp + read + write
-        observed.cached_input_tokens = read
-    if out is not None:
-        observed.output_tokens = out
+    _set_counts(
+        observed,
+        as_count(usage.get("inputTokens")),
+        as_count(usage.get("outputTokens")),
+        as_count(usage.get("cacheReadInputTokens")),
+        as_count(usage.get("cacheWriteInputTokens")),
+    )
 
 
 def _header_count(headers: Mapping[str, Any], name: str) -> int | None:
@@ -148,10 +144,22 @@ def observe_response(resp: Any, observed: Observed) -> None:
     headers = get_field(resp.get("ResponseMetadata"), "HTTPHeaders")  # InvokeModel: body stays unread
     if not isinstance(headers, Mapping):
         return
-    inp = _header_count(headers, "x-amzn-bedrock-input-token-count")
-    out = _header_count(headers, "x-amzn-bedrock-output-token-count")
+    _set_counts(
+        observed,
+        _header_count(headers, "x-amzn-bedrock-input-token-count"),
+        _header_count(headers, "x-amzn-bedrock-output-token-count"),
+        _header_count(headers, "x-amzn-bedrock-cache-read-input-token-count"),
+        _header_count(headers, "x-amzn-bedrock-cache-write-input-token-count"),
+    )
+
+
+def _set_counts(
+    observed: Observed, inp: int | None, out: int | None, read: int | None, write: int | None
+) -> None:
+    """Bedrock's counts: input excludes cache reads and writes (as in Converse ``TokenUsage``)."""
     if inp is not None:
-        observed.input_tokens = inp
+        observed.input_tokens = inp + (read or 0) + (write or 0)
+        observed.cached_input_tokens = read or 0
     if out is not None:
         observed.output_tokens = out
 
@@ -164,15 +172,13 @@ def _read_invocation_metrics(raw: bytes, observed: Observed) -> None:
     metrics = body.get(_METRICS_KEY) if isinstance(body, dict) else None
     if not isinstance(metrics, Mapping):
         return
-    inp = as_count(metrics.get("inputTokenCount"))
-    out = as_count(metrics.get("outputTokenCount"))
-    if inp is not None:
-        observed.input_tokens = inp
-    if out is not None:
-        observed.output_tokens = out
-    read = as_count(metrics.get("cacheReadInputTokenCount"))
-    if read is not None:
-        observed.cached_input_tokens = read
+    _set_counts(
+        observed,
+        as_count(metrics.get("inputTokenCount")),
+        as_count(metrics.get("outputTokenCount")),
+        as_count(metrics.get("cacheReadInputTokenCount")),
+        as_count(metrics.get("cacheWriteInputTokenCount")),
+    )
 
 
 def observe_chunk(chunk: Any, observed: Observed) -> None:

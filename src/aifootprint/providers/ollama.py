@@ -85,9 +85,8 @@ def observe_chunk(chunk: Any, observed: Observed) -> None:
     """One streamed part: generated text, and on the final part (``done=True``) the counts."""
     f = fields(chunk)
     message = f.get("message")
-    if message is not None:  # chat
-        m = fields(message)
-        text, thinking = m.get("content"), m.get("thinking")
+    if message is not None:  # chat (content and thinking are declared Message fields: plain reads)
+        text, thinking = getattr(message, "content", None), getattr(message, "thinking", None)
     else:  # generate
         text, thinking = f.get("response"), f.get("thinking")
     if isinstance(text, str):
@@ -124,7 +123,7 @@ def count_input(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int | None:
 ADAPTER: Final = Adapter(
     name="ollama",
     distribution="ollama",
-    min_version="0.6.2",  # 2026-04-29, the first ollama release on or after 2025-11-23
+    min_version="0.6.1",  # 2025-11-13, still the current release on 2025-11-23 (until 0.6.2, 2026-04-29); tested
     wraps=WRAPS,
     request=request,
     observe_response=observe_response,

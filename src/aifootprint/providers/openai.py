@@ -225,7 +225,7 @@ def is_raw(result: object) -> bool:
 ADAPTER: Final = Adapter(
     name="openai",
     distribution="openai",
-    min_version="2.9.0",
+    min_version="2.9.0",  # 2025-12-04, the first release on or after 2025-11-23; tested, as are 2.54 and 3.54
     wraps=WRAPS,
     request=request,
     observe_response=observe_response,
