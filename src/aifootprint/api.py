@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from .catalog import Catalog, Datacenter, Zone, canonical_provider, load_catalog
-from .errors import InputError
 from .engine.plan import Plan
+from .errors import InputError
 from .estimator import Estimator, default_estimator, reset, set_default
 from .interval import RangeLike, parse_range
 from .records import Impacts, Model

@@ -123,7 +123,7 @@ def count_input(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int | None:
 ADAPTER: Final = Adapter(
     name="ollama",
     distribution="ollama",
-    min_version="0.6.1",  # 2025-11-13, still the current release on 2025-11-23 (until 0.6.2, 2026-04-29); tested
+    min_version="0.6.1",  # 2025-11-13: still current on 2025-11-23 (0.6.2 came 2026-04-29); tested
     wraps=WRAPS,
     request=request,
     observe_response=observe_response,
