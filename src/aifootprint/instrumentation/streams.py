@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from types import AsyncGeneratorType, GeneratorType
 from typing import Any
 
 import wrapt
@@ -33,6 +34,7 @@ class _Base(wrapt.ObjectProxy[Any]):
         self._self_it: Any = None
         self._self_exhausted = False
         self._self_inert = False
+        self._self_lazy = isinstance(wrapped, (GeneratorType, AsyncGeneratorType))
 
     def _self_finish(self, complete: bool) -> CallRecord | None:
         rec = self._self_rec
@@ -145,7 +147,8 @@ class SyncStream(_Base):
         it = self._self_it
         if it is None:
             it = self._self_it = iter(self.__wrapped__)
-        token = ACTIVE.set(self._self_rec)  # an SDK generator may make the instrumented call lazily inside
+        # An SDK generator may make an instrumented call lazily, inside next(): mark this call active.
+        token = ACTIVE.set(self._self_rec) if self._self_lazy else None
         try:
             item = next(it)
         except StopIteration:
@@ -156,7 +159,8 @@ class SyncStream(_Base):
             self._self_failed()
             raise
         finally:
-            ACTIVE.reset(token)
+            if token is not None:
+                ACTIVE.reset(token)
         self._self_last = item
         self._self_rec.on_chunk(item)
         return item
@@ -182,7 +186,7 @@ class AsyncStream(_Base):
         it = self._self_it
         if it is None:
             it = self._self_it = self.__wrapped__.__aiter__()
-        token = ACTIVE.set(self._self_rec)
+        token = ACTIVE.set(self._self_rec) if self._self_lazy else None
         try:
             item = await it.__anext__()
         except StopAsyncIteration:
@@ -193,7 +197,8 @@ class AsyncStream(_Base):
             self._self_failed()
             raise
         finally:
-            ACTIVE.reset(token)
+            if token is not None:
+                ACTIVE.reset(token)
         self._self_last = item
         self._self_rec.on_chunk(item)
         return item
