@@ -159,6 +159,103 @@ def get_field(obj: object, name: str) -> Any:
     return getattr(obj, name, None)
 
 
+_NOT_PYDANTIC: Final = object()
+
+
+def fast_field(obj: object, name: str) -> Any:
+    """``obj.name`` or ``None``, without pydantic's slow ``__getattr__`` on the hot path.
+
+    A missing attribute or a pydantic *extra* (LiteLLM keeps most stream fields as extras; Together's
+    ``usage.cached_tokens`` is one) goes through ``BaseModel.__getattr__``: 1-2 us each. This reads
+    ``__dict__`` and ``__pydantic_extra__`` directly (~0.1 us); dicts give their key; properties of
+    pydantic models are not fields and give ``None``.
+    """
+    d = getattr(obj, "__dict__", None)
+    if d is not None and name in d:
+        return d[name]
+    extra = getattr(obj, "__pydantic_extra__", _NOT_PYDANTIC)
+    if extra is not _NOT_PYDANTIC:  # a pydantic v2 model: a field not in __dict__ is an extra, or unset
+        return extra.get(name) if isinstance(extra, dict) else None
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def read_openai_usage(usage: object, o: Observed) -> bool:
+    """An OpenAI-style ``usage`` (Chat Completions ``prompt_tokens`` / ``completion_tokens``, Responses
+    ``input_tokens`` / ``output_tokens``, their ``*_details``) into ``o``; False when it has no count.
+
+    Used by every OpenAI-shaped SDK (openai, groq, together, litellm). Embeddings report input only:
+    their output is 0. Cached input: ``prompt_tokens_details.cached_tokens`` or Together's
+    ``cached_tokens``.
+    """
+    if usage is None:
+        return False
+    inp = as_count(fast_field(usage, "prompt_tokens"))
+    if inp is None:
+        inp = as_count(fast_field(usage, "input_tokens"))
+    out = as_count(fast_field(usage, "completion_tokens"))
+    if out is None:
+        out = as_count(fast_field(usage, "output_tokens"))
+    if inp is None and out is None:
+        return False
+    if inp is not None:
+        o.input_tokens = inp
+    if out is not None:
+        o.output_tokens = out
+    elif o.output_tokens is None:
+        o.output_tokens = 0  # embeddings: nothing generated
+    details = fast_field(usage, "completion_tokens_details") or fast_field(usage, "output_tokens_details")
+    reasoning = as_count(fast_field(details, "reasoning_tokens"))
+    if reasoning is not None:
+        o.reasoning_tokens = reasoning
+    prompt_details = fast_field(usage, "prompt_tokens_details") or fast_field(usage, "input_tokens_details")
+    cached = as_count(fast_field(prompt_details, "cached_tokens"))
+    if cached is None:
+        cached = as_count(fast_field(usage, "cached_tokens"))
+    if cached is not None:
+        o.cached_input_tokens = cached
+    return True
+
+
+def add_choice_deltas(choices: object, o: Observed) -> None:
+    """Generated text of OpenAI-style stream ``choices`` (content, reasoning, tool-call arguments)."""
+    if not isinstance(choices, (list, tuple)):
+        return
+    for choice in choices:
+        delta = fast_field(choice, "delta")
+        if delta is None:
+            continue
+        text = fast_field(delta, "content")
+        parts = text if isinstance(text, str) else ""
+        for key in ("reasoning", "reasoning_content"):  # groq/together, vLLM/DeepSeek reasoning streams
+            r = fast_field(delta, key)
+            if isinstance(r, str):
+                parts += r
+        calls = fast_field(delta, "tool_calls")
+        if calls:
+            for call in calls:
+                args = fast_field(fast_field(call, "function"), "arguments")
+                if isinstance(args, str):
+                    parts += args
+        o.add_text(parts)  # one content chunk, however many kinds of text it carries
+
+
+#: Raw-response wrappers of Stainless-generated SDKs (``with_raw_response``, ``with_streaming_response``):
+#: ``parse()`` gives the real result (a coroutine for the async one).
+STAINLESS_RAW_TYPES: Final = frozenset({"LegacyAPIResponse", "APIResponse", "AsyncAPIResponse"})
+
+
+def is_stainless_raw(result: object) -> bool:
+    return type(result).__name__ in STAINLESS_RAW_TYPES and hasattr(result, "parse")
+
+
+def stainless_server(instance: object) -> str | None:
+    """Base URL of a Stainless resource's client (``resource._client.base_url``, httpx.URL or str)."""
+    url = attr_chain(instance, "_client", "base_url")
+    return None if url is None else str(url)
+
+
 def as_count(x: object) -> int | None:
     """A token count from an SDK field: ints (and int-valued floats) only, anything else is ``None``."""
     if type(x) is int:

@@ -16,9 +16,11 @@ from ._base import (
     Observed,
     Request,
     WrapSpec,
-    as_count,
-    attr_chain,
-    get_field,
+    add_choice_deltas,
+    fast_field,
+    is_stainless_raw,
+    read_openai_usage,
+    stainless_server,
     text_chars_of_messages,
     tokens_from_chars,
 )
@@ -30,16 +32,6 @@ WRAPS = (
     WrapSpec(_MODULE, "AsyncCompletions.create"),
 )
 
-#: Stainless raw-response wrappers (``with_raw_response`` / ``with_streaming_response``): ``parse()`` gives
-#: the real result (a coroutine for the async one).
-_RAW_TYPES = frozenset({"APIResponse", "AsyncAPIResponse", "LegacyAPIResponse"})
-
-
-def server_of(instance: object) -> str | None:
-    """Base URL of a Stainless resource's client (``resource._client.base_url``)."""
-    url = attr_chain(instance, "_client", "base_url")
-    return None if url is None else str(url)
-
 
 def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Request:
     model = kwargs.get("model")
@@ -48,68 +40,35 @@ def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mappin
         model=model if isinstance(model, str) else None,
         operation=spec.operation,
         stream=kwargs.get("stream") is True,
-        server=server_of(instance),
+        server=stainless_server(instance),
     )
 
 
-def read_usage(usage: object, observed: Observed) -> None:
-    """OpenAI-style ``usage`` (object or dict) -> ``observed``; missing counts stay ``None``."""
-    if usage is None:
-        return
-    inp = as_count(get_field(usage, "prompt_tokens"))
-    out = as_count(get_field(usage, "completion_tokens"))
-    if inp is None and out is None:
-        return
-    observed.input_tokens = inp
-    observed.output_tokens = out
-    reasoning = as_count(get_field(get_field(usage, "completion_tokens_details"), "reasoning_tokens"))
-    if reasoning is not None:
-        observed.reasoning_tokens = reasoning
-    cached = as_count(get_field(get_field(usage, "prompt_tokens_details"), "cached_tokens"))
-    if cached is not None:
-        observed.cached_input_tokens = cached
-
-
 def observe_response(resp: object, observed: Observed) -> None:
-    model = get_field(resp, "model")
+    model = fast_field(resp, "model")
     if isinstance(model, str):
         observed.model = model
-    read_usage(get_field(resp, "usage"), observed)  # (a complete response's x_groq.usage is cache statistics)
+    # (x_groq.usage of a complete response holds cache statistics, not the call's usage)
+    read_openai_usage(fast_field(resp, "usage"), observed)
 
 
 def observe_chunk(chunk: object, observed: Observed) -> None:
     if observed.model is None:
-        model = getattr(chunk, "model", None)
+        model = fast_field(chunk, "model")
         if isinstance(model, str):
             observed.model = model
-    usage = getattr(chunk, "usage", None)
+    usage = fast_field(chunk, "usage")
     if usage is None:
-        x_groq = getattr(chunk, "x_groq", None)  # first and last chunks only
-        if x_groq is not None:
-            usage = getattr(x_groq, "usage", None)
+        usage = fast_field(fast_field(chunk, "x_groq"), "usage")  # first and last chunks only
     if usage is not None:
-        read_usage(usage, observed)
+        read_openai_usage(usage, observed)
         return
-    choices = getattr(chunk, "choices", None)
-    if not choices:
-        return
-    for choice in choices:
-        delta = getattr(choice, "delta", None)
-        content = getattr(delta, "content", None)
-        reasoning = getattr(delta, "reasoning", None)  # reasoning_format="parsed"
-        if reasoning and isinstance(reasoning, str):
-            content = (content or "") + reasoning if isinstance(content, str) else reasoning
-        if isinstance(content, str):
-            observed.add_text(content)
+    add_choice_deltas(fast_field(chunk, "choices"), observed)
 
 
 def count_input(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int | None:
     chars = text_chars_of_messages(kwargs.get("messages"))
     return tokens_from_chars(chars) if chars else None
-
-
-def is_raw(result: object) -> bool:
-    return type(result).__name__ in _RAW_TYPES and hasattr(result, "parse")
 
 
 ADAPTER = Adapter(
@@ -121,5 +80,5 @@ ADAPTER = Adapter(
     observe_response=observe_response,
     observe_chunk=observe_chunk,
     count_input=count_input,
-    is_raw=is_raw,
+    is_raw=is_stainless_raw,
 )

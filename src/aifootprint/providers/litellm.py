@@ -26,8 +26,11 @@ from ._base import (
     Observed,
     Request,
     WrapSpec,
+    add_choice_deltas,
     as_count,
     attr_chain,
+    fast_field,
+    read_openai_usage,
     text_chars_of_messages,
     tokens_from_chars,
 )
@@ -151,47 +154,13 @@ def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mappin
 _NOT_PYDANTIC: Final = object()
 
 
-def _field(obj: object, name: str) -> Any:
-    """``obj.name`` or ``None``, fast on LiteLLM's pydantic objects.
-
-    LiteLLM keeps most stream fields as pydantic *extras* and deletes unset optional fields, so a plain
-    ``getattr`` goes through pydantic's ``__getattr__`` (about 1 us, 2 us when the attribute is missing,
-    measured on LiteLLM 1.106). Reading ``__dict__`` and ``__pydantic_extra__`` directly costs ~0.1 us.
-    """
-    d = getattr(obj, "__dict__", None)
-    if d is not None and name in d:
-        return d[name]
-    extra = getattr(obj, "__pydantic_extra__", _NOT_PYDANTIC)
-    if extra is not _NOT_PYDANTIC:  # a pydantic v2 model: a field not in __dict__ is an extra, or unset
-        return extra.get(name) if isinstance(extra, dict) else None
-    if isinstance(obj, Mapping):
-        return obj.get(name)
-    return getattr(obj, name, None)
-
-
-def _read_usage(usage: object, observed: Observed) -> bool:
-    inp = as_count(_field(usage, "prompt_tokens"))
-    out = as_count(_field(usage, "completion_tokens"))
-    if inp is None and out is None:
-        return False
-    observed.input_tokens = inp
-    observed.output_tokens = out
-    reasoning = as_count(_field(_field(usage, "completion_tokens_details"), "reasoning_tokens"))
-    if reasoning is not None:
-        observed.reasoning_tokens = reasoning
-    cached = as_count(_field(_field(usage, "prompt_tokens_details"), "cached_tokens"))
-    if cached is not None:
-        observed.cached_input_tokens = cached
-    return True
-
-
 def observe_response(resp: object, observed: Observed) -> None:
-    model = _field(resp, "model")
+    model = fast_field(resp, "model")
     if isinstance(model, str) and model:
         observed.model = model
-    usage = _field(resp, "usage")
+    usage = fast_field(resp, "usage")
     if usage is not None:
-        _read_usage(usage, observed)
+        read_openai_usage(usage, observed)
 
 
 def _hidden_usage(chunk: object) -> Any:
@@ -207,31 +176,21 @@ def _hidden_usage(chunk: object) -> Any:
 
 def observe_chunk(chunk: object, observed: Observed) -> None:
     if observed.model is None:
-        model = _field(chunk, "model")
+        model = fast_field(chunk, "model")
         if isinstance(model, str) and model:
             observed.model = model
-    usage = _field(chunk, "usage")  # the last chunk, when the provider reports usage
-    if usage is not None and _read_usage(usage, observed):
+    usage = fast_field(chunk, "usage")  # the last chunk, when the provider reports usage
+    if usage is not None and read_openai_usage(usage, observed):
         return
-    choices = _field(chunk, "choices")
-    if choices and isinstance(choices, (list, tuple)):
-        for choice in choices:
-            delta = _field(choice, "delta")
-            if delta is None:
-                continue
-            content = _field(delta, "content")
-            reasoning = _field(delta, "reasoning_content")
-            if reasoning and isinstance(reasoning, str):
-                content = (content or "") + reasoning if isinstance(content, str) else reasoning
-            if isinstance(content, str):
-                observed.add_text(content)
+    add_choice_deltas(fast_field(chunk, "choices"), observed)
     # Without stream_options, LiteLLM puts the provider's usage in the final chunk's hidden params; it is
     # all zeros when the provider sent none (LiteLLM's own token count comes later, off the chunk).
     hidden_usage = _hidden_usage(chunk)
     if hidden_usage is not None and (
-        as_count(_field(hidden_usage, "prompt_tokens")) or as_count(_field(hidden_usage, "completion_tokens"))
+        as_count(fast_field(hidden_usage, "prompt_tokens"))
+        or as_count(fast_field(hidden_usage, "completion_tokens"))
     ):
-        _read_usage(hidden_usage, observed)
+        read_openai_usage(hidden_usage, observed)
 
 
 def count_input(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int | None:

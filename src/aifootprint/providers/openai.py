@@ -16,9 +16,10 @@ from ._base import (
     Observed,
     Request,
     WrapSpec,
-    as_count,
     attr_chain,
     fields,
+    is_stainless_raw,
+    read_openai_usage,
     text_chars_of_messages,
     tokens_from_chars,
 )
@@ -112,39 +113,12 @@ def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mappin
     )
 
 
-def _usage(usage: Any, o: Observed) -> None:
-    # Chat Completions and Embeddings: prompt_tokens / completion_tokens; Responses: input / output tokens.
-    u = fields(usage)
-    inp = as_count(u.get("prompt_tokens"))
-    if inp is None:
-        inp = as_count(u.get("input_tokens"))
-    out = as_count(u.get("completion_tokens"))
-    if out is None:
-        out = as_count(u.get("output_tokens"))
-    if inp is not None:
-        o.input_tokens = inp
-    if out is not None:
-        o.output_tokens = out
-    elif inp is not None and o.output_tokens is None:
-        o.output_tokens = 0  # embeddings: nothing generated
-    details = fields(u.get("completion_tokens_details") or u.get("output_tokens_details"))
-    r = as_count(details.get("reasoning_tokens"))
-    if r is not None:
-        o.reasoning_tokens = r
-    cached = fields(u.get("prompt_tokens_details") or u.get("input_tokens_details"))
-    c = as_count(cached.get("cached_tokens"))
-    if c is not None:
-        o.cached_input_tokens = c
-
-
 def observe_response(resp: Any, o: Observed) -> None:
     f = fields(resp)
     model = f.get("model")
     if isinstance(model, str):
         o.model = model
-    u = f.get("usage")
-    if u is not None:
-        _usage(u, o)
+    if read_openai_usage(f.get("usage"), o):
         return
     # No usage (a final object from a stream without include_usage): count its text.
     if o.text_chars == 0:
@@ -170,9 +144,7 @@ def observe_chunk(chunk: Any, o: Observed) -> None:
             return
         else:
             return
-    u = f.get("usage")
-    if u is not None:
-        _usage(u, o)
+    read_openai_usage(f.get("usage"), o)
     if o.model is None:
         model = f.get("model")
         if isinstance(model, str):
@@ -215,13 +187,6 @@ def count_input(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int | None:
     return tokens_from_chars(chars)
 
 
-_RAW_TYPES: Final = frozenset({"LegacyAPIResponse", "APIResponse", "AsyncAPIResponse"})
-
-
-def is_raw(result: object) -> bool:
-    return type(result).__name__ in _RAW_TYPES and hasattr(result, "http_response")
-
-
 ADAPTER: Final = Adapter(
     name="openai",
     distribution="openai",
@@ -231,6 +196,6 @@ ADAPTER: Final = Adapter(
     observe_response=observe_response,
     observe_chunk=observe_chunk,
     count_input=count_input,
-    is_raw=is_raw,
+    is_raw=is_stainless_raw,
     observe_stream_end=observe_stream_end,
 )
