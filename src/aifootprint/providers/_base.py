@@ -241,6 +241,23 @@ def add_choice_deltas(choices: object, o: Observed) -> None:
         o.add_text(parts)  # one content chunk, however many kinds of text it carries
 
 
+def observe_openai_like_response(resp: object, o: Observed) -> None:
+    """A complete OpenAI-shaped response (``model`` and ``usage``), as groq and together return."""
+    model = fast_field(resp, "model")
+    if isinstance(model, str):
+        o.model = model
+    read_openai_usage(fast_field(resp, "usage"), o)
+
+
+def chars_of_strings(value: object) -> int:
+    """Characters of a string or of the strings in a list (prompts, embedding inputs)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, (list, tuple)):
+        return sum(len(v) for v in value if isinstance(v, str))
+    return 0
+
+
 #: Raw-response wrappers of Stainless-generated SDKs (``with_raw_response``, ``with_streaming_response``):
 #: ``parse()`` gives the real result (a coroutine for the async one).
 STAINLESS_RAW_TYPES: Final = frozenset({"LegacyAPIResponse", "APIResponse", "AsyncAPIResponse"})

@@ -4,6 +4,7 @@ Usage comes from the OpenAI-style ``usage`` object (``prompt_tokens``, ``complet
 included, ``completion_tokens_details.reasoning_tokens``, ``prompt_tokens_details.cached_tokens``). Streams
 carry it on their last chunk, in ``x_groq.usage``, and in ``usage`` when the request asks for it
 (``extra_body={"stream_options": {"include_usage": True}}``: the SDK has no ``stream_options`` argument).
+A complete response's ``x_groq.usage`` holds cache statistics, not the call's usage: it is not read.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ._base import (
     add_choice_deltas,
     fast_field,
     is_stainless_raw,
+    observe_openai_like_response,
     read_openai_usage,
     stainless_server,
     text_chars_of_messages,
@@ -42,14 +44,6 @@ def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mappin
         stream=kwargs.get("stream") is True,
         server=stainless_server(instance),
     )
-
-
-def observe_response(resp: object, observed: Observed) -> None:
-    model = fast_field(resp, "model")
-    if isinstance(model, str):
-        observed.model = model
-    # (x_groq.usage of a complete response holds cache statistics, not the call's usage)
-    read_openai_usage(fast_field(resp, "usage"), observed)
 
 
 def observe_chunk(chunk: object, observed: Observed) -> None:
@@ -77,7 +71,7 @@ ADAPTER = Adapter(
     min_version="0.37.0",  # 2025-12-01, the first release on or after 2025-11-23
     wraps=WRAPS,
     request=request,
-    observe_response=observe_response,
+    observe_response=observe_openai_like_response,
     observe_chunk=observe_chunk,
     count_input=count_input,
     is_raw=is_stainless_raw,

@@ -30,6 +30,7 @@ from ._base import (
     Request,
     WrapSpec,
     as_count,
+    chars_of_strings,
     get_field,
     text_chars_of_messages,
     tokens_from_chars,
@@ -160,22 +161,14 @@ def observe_chunk(event: object, observed: Observed) -> None:
                     observed.text_chunks += 1
 
 
-def _input_chars(value: object) -> int:
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, (list, tuple)):
-        return sum(len(v) for v in value if isinstance(v, str))
-    return 0
-
-
 def count_input(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int | None:
     """Prompt tokens from characters: chat ``messages``, FIM ``prompt`` + ``suffix``, embedding ``inputs``."""
     messages = kwargs.get("messages")
     if messages is not None:
         chars = text_chars_of_messages(messages)
     else:
-        chars = _input_chars(kwargs.get("prompt")) + _input_chars(kwargs.get("suffix"))
-        chars += _input_chars(kwargs.get("inputs"))
+        chars = chars_of_strings(kwargs.get("prompt")) + chars_of_strings(kwargs.get("suffix"))
+        chars += chars_of_strings(kwargs.get("inputs"))
     return tokens_from_chars(chars) if chars else None
 
 

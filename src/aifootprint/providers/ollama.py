@@ -22,6 +22,7 @@ from ._base import (
     Request,
     WrapSpec,
     as_count,
+    chars_of_strings,
     fields,
     text_chars_of_messages,
     tokens_from_chars,
@@ -97,14 +98,6 @@ def observe_chunk(chunk: Any, observed: Observed) -> None:
         observe_response(chunk, observed)
 
 
-def _strings_chars(value: object) -> int:
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, (list, tuple)):
-        return sum(len(v) for v in value if isinstance(v, str))
-    return 0
-
-
 def count_input(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int | None:
     """Prompt characters: chat ``messages``, generate ``prompt`` + ``system``, embed ``input``."""
     messages = kwargs.get("messages")
@@ -116,7 +109,9 @@ def count_input(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int | None:
             messages = second
         else:
             prompt = second
-    chars = text_chars_of_messages(messages) + _strings_chars(prompt) + _strings_chars(kwargs.get("system"))
+    chars = (
+        text_chars_of_messages(messages) + chars_of_strings(prompt) + chars_of_strings(kwargs.get("system"))
+    )
     return tokens_from_chars(chars) if chars else None
 
 

@@ -25,6 +25,7 @@ from ._base import (
     add_choice_deltas,
     fast_field,
     is_stainless_raw,
+    observe_openai_like_response,
     read_openai_usage,
     stainless_server,
     text_chars_of_messages,
@@ -52,13 +53,6 @@ def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mappin
     )
 
 
-def observe_response(resp: object, observed: Observed) -> None:
-    model = fast_field(resp, "model")
-    if isinstance(model, str):
-        observed.model = model
-    read_openai_usage(fast_field(resp, "usage"), observed)
-
-
 def observe_chunk(chunk: object, observed: Observed) -> None:
     if observed.model is None:
         model = fast_field(chunk, "model")
@@ -80,7 +74,7 @@ ADAPTER = Adapter(
     min_version="1.5.31",  # 2025-12-01, the first release on or after 2025-11-23 (2.0.0: 2026-02-04)
     wraps=WRAPS,
     request=request,
-    observe_response=observe_response,
+    observe_response=observe_openai_like_response,
     observe_chunk=observe_chunk,
     count_input=count_input,
     is_raw=is_stainless_raw,
