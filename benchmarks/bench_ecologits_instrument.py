@@ -6,7 +6,8 @@ project's venv (EcoLogits is not a project dependency):
     python3 -m venv /tmp/ecobench-instr
     /tmp/ecobench-instr/bin/pip install ecologits==0.11.3 openai==2.54.0 httpx==0.28.1 \\
         pydantic==2.14.3 wrapt==2.5.2
-    /tmp/ecobench-instr/bin/python benchmarks/bench_ecologits_instrument.py
+    /tmp/ecobench-instr/bin/python benchmarks/bench_ecologits_instrument.py                 # ~3 min, 2 CPUs
+    /tmp/ecobench-instr/bin/python benchmarks/bench_ecologits_instrument.py --instructions  # + ~7 min
 
 The real ``openai`` client talks to an in-process ``httpx.MockTransport`` (no network) that returns a
 ``chat.completions`` body for model gpt-4o-mini (usage: 20 prompt / 400 completion tokens). Two cases:
@@ -23,6 +24,8 @@ mode and prints markdown tables: median and p90 per call, and added time = diffe
 in wall-clock time (``perf_counter_ns``) and in the thread's CPU time (``thread_time_ns``), which other
 processes on a busy machine inflate less. The header gives the load average: trust a run on an idle
 machine. Each child warms up first and checks that responses do (or do not) carry ``impacts``.
+``--instructions`` (needs valgrind) also counts instructions per call / stream under callgrind, as
+(count(n) - count(0)) / n per mode: deterministic, unlike times on a shared machine.
 
 What EcoLogits 0.11.3 does on these paths (ecologits/tracers/openai_tracer.py): after a non-streaming call it
 runs ``llm_impacts`` (model lookup + electricity mix + impact computation, pydantic models) and rebuilds the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .catalog import Catalog, Datacenter, Zone, canonical_provider, load_catalog
@@ -102,12 +102,24 @@ def estimate(
     return impacts_of_plan(plan, in_t, out_t, lat, req)
 
 
-def impacts_of_plan(plan: Plan, in_t: float, out_t: float, lat: float | None, req: float) -> Impacts:
-    """Impacts of ``req`` requests on a compiled plan, with validated token counts and latency."""
+def impacts_of_plan(
+    plan: Plan, in_t: float, out_t: float, lat: float | None, req: float, *, lazy: bool = False
+) -> Impacts:
+    """Impacts of ``req`` requests on a compiled plan, with validated token counts and latency.
+
+    ``lazy=True`` defers the evaluation to the first read of a figure (instrumented calls whose impacts
+    may never be read pay only for building the object)."""
     warnings = plan.warnings
     if lat is None and plan.latency_source == "modelled":
         warnings = (*warnings, "latency-modelled")
-    values = plan.values(in_t, out_t, lat, req)
+    values: tuple[float, ...] | Callable[[], tuple[float, ...]]
+    if lazy:
+
+        def values() -> tuple[float, ...]:
+            return plan.values(in_t, out_t, lat, req)
+
+    else:
+        values = plan.values(in_t, out_t, lat, req)
 
     def explainer() -> tuple[Any, ...]:
         from .engine.plan import VALUE, evaluate

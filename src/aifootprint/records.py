@@ -233,11 +233,11 @@ class Impacts:
     factor used with its value, unit and source.
     """
 
-    __slots__ = ("_explainer", "_values", "boundary", "model", "requests", "warnings", "zone")
+    __slots__ = ("_compute", "_explainer", "_values", "boundary", "model", "requests", "warnings", "zone")
 
     def __init__(
         self,
-        values: tuple[float, ...],
+        values: tuple[float, ...] | Callable[[], tuple[float, ...]],
         *,
         model: str,
         zone: str,
@@ -246,8 +246,13 @@ class Impacts:
         requests: float,
         explainer: Callable[[], tuple[Factor, ...]],
     ) -> None:
-        # values: for share in (usage, embodied), for indicator in INDICATORS: (low, value, high)
-        self._values = values
+        # values: for share in (usage, embodied), for indicator in INDICATORS: (low, value, high); or a
+        # function computing them on first read (instrumented calls: nothing is computed until needed)
+        if callable(values):
+            self._values: tuple[float, ...] | None = None
+            self._compute: Callable[[], tuple[float, ...]] | None = values
+        else:
+            self._values, self._compute = values, None
         self.model = model
         self.zone = zone
         self.boundary = boundary
@@ -259,7 +264,7 @@ class Impacts:
         """The same impacts with more warning codes (codes already present are not repeated)."""
         extra = tuple(c for c in codes if c not in self.warnings)
         return Impacts(
-            self._values,
+            self._values if self._values is not None else self._v,
             model=self.model,
             zone=self.zone,
             boundary=self.boundary,
@@ -268,12 +273,19 @@ class Impacts:
             explainer=self._explainer,
         )
 
-    def _usage(self, i: int) -> tuple[float, float, float]:
+    def _v(self) -> tuple[float, ...]:
         v = self._values
+        if v is None:
+            assert self._compute is not None
+            v = self._values = self._compute()
+        return v
+
+    def _usage(self, i: int) -> tuple[float, float, float]:
+        v = self._v()
         return v[3 * i], v[3 * i + 1], v[3 * i + 2]
 
     def _embodied(self, i: int) -> tuple[float, float, float]:
-        v = self._values
+        v = self._v()
         j = 15 + 3 * i
         return v[j], v[j + 1], v[j + 2]
 

@@ -187,16 +187,17 @@ def read_openai_usage(usage: object, o: Observed) -> bool:
 
     Used by every OpenAI-shaped SDK (openai, groq, together, litellm). Embeddings report input only:
     their output is 0. Cached input: ``prompt_tokens_details.cached_tokens`` or Together's
-    ``cached_tokens``.
+    ``cached_tokens``. Reads field dicts directly (this runs once per call and on usage chunks).
     """
     if usage is None:
         return False
-    inp = as_count(fast_field(usage, "prompt_tokens"))
+    f = _field_map(usage)
+    inp = as_count(f("prompt_tokens"))
     if inp is None:
-        inp = as_count(fast_field(usage, "input_tokens"))
-    out = as_count(fast_field(usage, "completion_tokens"))
+        inp = as_count(f("input_tokens"))
+    out = as_count(f("completion_tokens"))
     if out is None:
-        out = as_count(fast_field(usage, "output_tokens"))
+        out = as_count(f("output_tokens"))
     if inp is None and out is None:
         return False
     if inp is not None:
@@ -205,17 +206,32 @@ def read_openai_usage(usage: object, o: Observed) -> bool:
         o.output_tokens = out
     elif o.output_tokens is None:
         o.output_tokens = 0  # embeddings: nothing generated
-    details = fast_field(usage, "completion_tokens_details") or fast_field(usage, "output_tokens_details")
-    reasoning = as_count(fast_field(details, "reasoning_tokens"))
-    if reasoning is not None:
-        o.reasoning_tokens = reasoning
-    prompt_details = fast_field(usage, "prompt_tokens_details") or fast_field(usage, "input_tokens_details")
-    cached = as_count(fast_field(prompt_details, "cached_tokens"))
+    details = f("completion_tokens_details") or f("output_tokens_details")
+    if details is not None:
+        reasoning = as_count(fast_field(details, "reasoning_tokens"))
+        if reasoning is not None:
+            o.reasoning_tokens = reasoning
+    prompt_details = f("prompt_tokens_details") or f("input_tokens_details")
+    cached = None if prompt_details is None else as_count(fast_field(prompt_details, "cached_tokens"))
     if cached is None:
-        cached = as_count(fast_field(usage, "cached_tokens"))
+        cached = as_count(f("cached_tokens"))
     if cached is not None:
         o.cached_input_tokens = cached
     return True
+
+
+def _field_map(obj: object) -> Callable[[str], Any]:
+    """A getter over ``obj``'s fields: its ``__dict__`` (and pydantic extras), a dict's keys, else getattr."""
+    if isinstance(obj, dict):
+        return obj.get
+    d = getattr(obj, "__dict__", None)
+    if d is None:
+        return lambda name: getattr(obj, name, None)
+    extra = getattr(obj, "__pydantic_extra__", None)
+    if not extra:
+        getter: Callable[[str], Any] = d.get
+        return getter
+    return lambda name: d[name] if name in d else extra.get(name)
 
 
 def add_choice_deltas(choices: object, o: Observed) -> None:

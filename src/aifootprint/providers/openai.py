@@ -97,11 +97,28 @@ def provider_for_url(url: str) -> tuple[str, str | None]:
     return result
 
 
+_by_url_object: dict[int, tuple[object, str, str, str | None]] = {}
+
+
+def _attribution(base: object) -> tuple[str | None, str, str | None]:
+    """(server, provider, datacenter) of a client's base URL object, cached by identity (str() of an
+    httpx.URL costs more than the rest of request())."""
+    if base is None:
+        return None, "openai", None
+    hit = _by_url_object.get(id(base))
+    if hit is not None and hit[0] is base:
+        return hit[1], hit[2], hit[3]
+    server = str(base)
+    provider, dc = provider_for_url(server)
+    if len(_by_url_object) >= 64:
+        _by_url_object.clear()
+    _by_url_object[id(base)] = (base, server, provider, dc)  # holds base: its id cannot be reused
+    return server, provider, dc
+
+
 def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Request:
     client = getattr(instance, "_client", None)
-    base = getattr(client, "base_url", None)
-    server = str(base) if base is not None else None
-    provider, dc = provider_for_url(server) if server else ("openai", None)
+    server, provider, dc = _attribution(getattr(client, "base_url", None))
     model = kwargs.get("model")
     return Request(
         provider=provider,
