@@ -14,6 +14,7 @@ The wrapper only routes; the recorder does the work. Order of business for a cal
 from __future__ import annotations
 
 import inspect
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -70,11 +71,25 @@ def make_wrapper(rt: Runtime, adapter: Adapter, spec: WrapSpec) -> Wrapper:
             result = wrapped(*args, **kwargs)
         finally:
             ACTIVE.reset(token)
-        if spec.result != "manager" and inspect.isawaitable(result):
+        if spec.result != "manager" and _is_awaitable(result):
             return _awaiting(result, rec)
         return complete(result, rec)
 
     return wrapper
+
+
+_awaitable_types: dict[type[Any], bool] = {}
+
+
+def _is_awaitable(result: object) -> bool:
+    """``inspect.isawaitable`` with its answer cached per type (the types a call returns are few)."""
+    t = type(result)
+    known = _awaitable_types.get(t)
+    if known is None:
+        known = inspect.isawaitable(result)
+        if t is not types.GeneratorType and len(_awaitable_types) < 512:  # generators: per object flag
+            _awaitable_types[t] = known
+    return known
 
 
 async def _awaiting(awaitable: Any, rec: Recorder) -> Any:
