@@ -153,9 +153,15 @@ def instrument(
 
 
 def _endpoints(extra: Mapping[str, Mapping[str, Any]] | None) -> tuple[Endpoint, ...]:
-    from ..estimator import default_settings
+    import sys
 
-    settings = default_settings()  # not the catalogue: it loads on the first estimate
+    est = sys.modules.get("aifootprint.estimator")  # not imported yet: no need to (it pulls in the catalogue)
+    if est is not None:
+        settings = est.default_settings()
+    else:
+        from ..settings import Settings
+
+        settings = Settings.resolve()
     from_file = settings.overlays.get("endpoints", {})
     merged = {**from_file, **(extra or {})}
     origin = f"config file {settings.config_path}" if from_file else "instrument(endpoints=...)"
