@@ -228,7 +228,6 @@ def uninstrument(providers: Iterable[str] | None = None) -> None:
                         delattr(p.owner, p.attribute)
                 # else: another wrapper sits on top of ours; ours stays, switched off (name not active)
         if not _patches and _runtime is not None:
-            _runtime.enabled = False
             _runtime.active.clear()
             _runtime = None
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._log import log_once, logger
-from ..errors import AifootprintError, ConfigError, UnknownModelError
+from ..errors import AifootprintError, ConfigError
 from ..interval import parse_range
 from ..providers._base import Request
 from .records import CallRecord, TokenUsage
@@ -94,15 +94,6 @@ class NoImpactsError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
-class _Target:
-    """A resolved call kind: the model and the estimate() keyword arguments."""
-
-    model: Model
-    kwargs: Mapping[str, Any]
-    plan: Plan  # compiled once per call kind; the catalogue generation keys the cache
-
-
 class Runtime:
     """Options of the current instrumentation and the machinery to turn a call into impacts."""
 
@@ -115,14 +106,14 @@ class Runtime:
         endpoints: tuple[Endpoint, ...] = (),
         estimator: Estimator | None = None,
     ) -> None:
-        self.enabled = True
         self.active: set[str] = set()  # instrument names whose wrappers are on
         self.zone = zone
         self.boundary = boundary
         self.strict = strict
         self.endpoints = endpoints
         self._estimator = estimator
-        self._targets: dict[tuple[Any, ...], _Target | NoImpactsError] = {}
+        # (provider, model, response model, server, datacenter, region) -> compiled plan, or why there is none
+        self._targets: dict[tuple[Any, ...], Plan | NoImpactsError] = {}
         self._generation: tuple[int, int] = (-1, -1)
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
@@ -175,19 +166,15 @@ class Runtime:
         self, request: Request, response_model: str | None, usage: TokenUsage, latency_s: float | None
     ) -> Impacts:
         """Impacts of one call, or :class:`NoImpactsError` with a stable code."""
-        est = self.estimator
-        target = self._target(est, request, response_model)
+        plan = self._plan(self.estimator, request, response_model)
         imp: Impacts = _api().impacts_of_plan(
-            target.plan, usage.input_tokens, usage.output_tokens, latency_s, 1
+            plan, usage.input_tokens, usage.output_tokens, latency_s, 1, lazy=True
         )
-        extra: tuple[str, ...] = ()
-        if usage.source == "counted":
-            extra = ("usage-counted",)
-        if usage.input_source == "counted" and usage.source != "counted":
-            extra = (*extra, "usage-counted")
-        return imp.with_warnings(extra) if extra else imp
+        if usage.source == "counted" or usage.input_source == "counted":
+            return imp.with_warnings(("usage-counted",))
+        return imp
 
-    def _target(self, est: Estimator, request: Request, response_model: str | None) -> _Target:
+    def _plan(self, est: Estimator, request: Request, response_model: str | None) -> Plan:
         cat = est.catalog
         gen = (id(cat), cat.generation)
         if gen != self._generation:
@@ -223,7 +210,7 @@ class Runtime:
                 return e
         return None
 
-    def _resolve(self, est: Estimator, request: Request, response_model: str | None) -> _Target:
+    def _resolve(self, est: Estimator, request: Request, response_model: str | None) -> Plan:
         cat = est.catalog
         ep = self._endpoint(request.server)
         provider = ep.provider if ep is not None and ep.provider else request.provider
@@ -235,7 +222,7 @@ class Runtime:
             for prov in (provider, None) if provider else (None,):
                 try:
                     model, _how = cat.resolve_model(name, prov)
-                except (UnknownModelError, AifootprintError):
+                except AifootprintError:  # unknown (UnknownModelError) or ambiguous
                     continue
                 break
             if model is not None:
@@ -275,7 +262,7 @@ class Runtime:
         except AifootprintError as exc:
             raise ConfigError(f"aifootprint cannot estimate calls to {model.id}: {exc}") from exc
         logger.debug("aifootprint: %s/%s -> %s %s", request.provider, names[0], model.id, kwargs)
-        return _Target(model, kwargs, plan)
+        return plan
 
 
 _api_module: Any = None

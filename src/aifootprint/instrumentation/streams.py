@@ -21,7 +21,43 @@ from .context import ACTIVE
 from .recorder import Recorder
 from .records import CallRecord
 
-_cache: dict[tuple[type[Any], bool], type[Any]] = {}  # SDK stream class -> proxy class
+_cache: dict[type[Any], type[Any]] = {}  # SDK stream class -> proxy class
+
+
+def _finalise(rec: Recorder, sdk_stream: Any, holders: tuple[Any, ...], complete: bool) -> CallRecord | None:
+    """End of a stream (proxied or observed in place): estimate once, attach the record to ``holders``
+    (the stream, its last item) and to the containers the call returned."""
+    if rec.record is not None:
+        return rec.record
+    rec.on_stream_end(sdk_stream)
+    record = rec.finish(complete=complete or rec.observed.finished)
+    if record is not None:
+        try:
+            for h in (*holders, *rec.containers):
+                if h is not None:
+                    attach.attach(h, record)
+        except Exception:
+            rec.rt.internal_error("attach", rec.adapter.name)
+    return record
+
+
+def _then(result: Any, after: Callable[[], Any]) -> Any:
+    """``after()`` once ``result`` is there: now, or after awaiting it (and ``after()``'s own awaitable)."""
+    if not inspect.isawaitable(result):
+        done = after()
+        if inspect.iscoroutine(done):  # an async finaliser behind a sync close(): cannot be awaited here
+            done.close()
+        return result
+
+    async def later() -> Any:
+        try:
+            return await result
+        finally:
+            done = after()
+            if inspect.isawaitable(done):
+                await done
+
+    return later()
 
 
 class _Base(wrapt.ObjectProxy[Any]):
@@ -37,28 +73,14 @@ class _Base(wrapt.ObjectProxy[Any]):
         self._self_lazy = isinstance(wrapped, (GeneratorType, AsyncGeneratorType))
 
     def _self_finish(self, complete: bool) -> CallRecord | None:
-        rec = self._self_rec
-        if rec.record is not None:
-            return rec.record
-        rec.on_stream_end(self.__wrapped__)
-        record = rec.finish(complete=complete or rec.observed.finished)
-        if record is not None:
-            try:
-                attach.attach(self, record)
-                if self._self_last is not None:
-                    attach.attach(self._self_last, record)
-                for c in rec.containers:
-                    attach.attach(c, record)
-            except Exception:
-                rec.rt.internal_error("attach", rec.adapter.name)
-        return record
+        return _finalise(self._self_rec, self.__wrapped__, (self, self._self_last), complete)
 
     def _self_failed(self) -> None:
         """The stream raised: a failure before the first item is a failed call (no record, as for a plain
         call); after it, what was consumed is recorded."""
         rec = self._self_rec
         if rec.t_first is None:
-            rec.abandon()
+            rec.abandon()  # as for a plain call that raised
         else:
             self._self_finish(False)
 
@@ -90,23 +112,16 @@ _CLOSERS = frozenset({"close", "aclose"})
 def _closer(proxy: _Base, method: Callable[..., Any]) -> Callable[..., Any]:
     """``close()`` / ``aclose()`` of the stream, sync or async: finalise after it."""
 
+    def finish() -> None:
+        proxy._self_finish(proxy._self_exhausted)
+
     def call(*args: Any, **kwargs: Any) -> Any:
         try:
             result = method(*args, **kwargs)
         except BaseException:
-            proxy._self_finish(proxy._self_exhausted)
+            finish()
             raise
-        if inspect.isawaitable(result):
-
-            async def later() -> Any:
-                try:
-                    return await result
-                finally:
-                    proxy._self_finish(proxy._self_exhausted)
-
-            return later()
-        proxy._self_finish(proxy._self_exhausted)
-        return result
+        return _then(result, finish)
 
     return call
 
@@ -241,34 +256,16 @@ def _in_place(stream: Any, rec: Recorder) -> None:
 
     def closing(*args: Any, **kwargs: Any) -> Any:
         """The stream's own close(), then the end of the observation (what was consumed is recorded)."""
-        result = close(*args, **kwargs)
-        if inspect.isawaitable(result):
-
-            async def later() -> Any:
-                try:
-                    return await result
-                finally:
-                    await gen.aclose()
-
-            return later()
-        gen.close()
-        return result
+        return _then(close(*args, **kwargs), gen.aclose if is_async else gen.close)
 
     stream.close = closing  # an instance attribute: the class and its other instances are untouched
 
 
 def _end(stream: Any, rec: Recorder, last: Any, complete: bool, failed: bool) -> None:
     if failed and rec.t_first is None:
-        rec.abandon()
-        return
-    rec.on_stream_end(stream)
-    record = rec.finish(complete=complete or rec.observed.finished)
-    if record is not None:
-        attach.attach(stream, record)
-        if last is not None:
-            attach.attach(last, record)
-        for c in rec.containers:
-            attach.attach(c, record)
+        rec.abandon()  # failed before the first item: a failed call, nothing recorded
+    else:
+        _finalise(rec, stream, (stream, last), complete)
 
 
 def _observe(it: Any, stream: Any, rec: Recorder) -> Any:
@@ -307,8 +304,7 @@ def _proxy(stream: Any, rec: Recorder) -> Any:
     t = type(stream)
     is_sync = hasattr(t, "__next__") or hasattr(t, "__iter__")
     is_async = hasattr(t, "__anext__") or hasattr(t, "__aiter__")
-    key = (t, True)
-    cls = _cache.get(key)
+    cls = _cache.get(t)
     if cls is None:
         bases: list[type[Any]] = []
         if is_sync and hasattr(t, "__enter__"):
@@ -325,7 +321,7 @@ def _proxy(stream: Any, rec: Recorder) -> Any:
             else type("Stream" + "".join(b.__name__ for b in bases), tuple(bases), {})
         )
         if len(_cache) < 256:
-            _cache[key] = cls
+            _cache[t] = cls
     return cls(stream, rec)
 
 

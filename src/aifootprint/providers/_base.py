@@ -320,5 +320,11 @@ def text_chars_of_messages(messages: object) -> int:
 CHARS_PER_TOKEN: Final = 4.0  # rule of thumb for English text with BPE tokenizers (OpenAI tokenizer guide)
 
 
+def count_chat_messages(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int | None:
+    """``count_input`` for chat APIs that take ``messages=`` (OpenAI-shaped SDKs: groq, together)."""
+    chars = text_chars_of_messages(kwargs.get("messages"))
+    return tokens_from_chars(chars) if chars else None
+
+
 def tokens_from_chars(chars: int) -> int:
     return round(chars / CHARS_PER_TOKEN)

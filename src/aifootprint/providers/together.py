@@ -23,13 +23,12 @@ from ._base import (
     Request,
     WrapSpec,
     add_choice_deltas,
+    count_chat_messages,
     fast_field,
     is_stainless_raw,
     observe_openai_like_response,
     read_openai_usage,
     stainless_server,
-    text_chars_of_messages,
-    tokens_from_chars,
 )
 
 _MODULE = "together.resources.chat.completions"
@@ -63,11 +62,6 @@ def observe_chunk(chunk: object, observed: Observed) -> None:
     add_choice_deltas(fast_field(chunk, "choices"), observed)
 
 
-def count_input(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int | None:
-    chars = text_chars_of_messages(kwargs.get("messages"))
-    return tokens_from_chars(chars) if chars else None
-
-
 ADAPTER = Adapter(
     name="together",
     distribution="together",
@@ -76,6 +70,6 @@ ADAPTER = Adapter(
     request=request,
     observe_response=observe_openai_like_response,
     observe_chunk=observe_chunk,
-    count_input=count_input,
+    count_input=count_chat_messages,
     is_raw=is_stainless_raw,
 )
