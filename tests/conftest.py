@@ -16,11 +16,15 @@ def _isolated_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     for key in list(__import__("os").environ):
         if key.startswith("AIFOOTPRINT_"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("AIFOOTPRINT_LEDGER", "off")  # tests that use a ledger name a file in tmp_path
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'sandbox'\n", encoding="utf-8")
     af.reset()
     yield
     af.reset()
+    from aifootprint.ledger import close_default
+
+    close_default()
 
 
 @pytest.fixture

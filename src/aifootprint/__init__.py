@@ -16,6 +16,7 @@ from ._version import __version__
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing alone costs ~9 ms at startup
 if TYPE_CHECKING:  # pragma: no cover
+    from ._labels import labels
     from .api import (
         compare,
         configure,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
         UnknownZoneError,
     )
     from .estimator import reset
+    from .exporters import export_to_otel, prometheus_collector, serve_metrics
     from .instrumentation import (
         CallRecord,
         ImpactsUnavailableError,
@@ -50,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
         uninstrument,
     )
     from .interval import Interval
+    from .ledger import Entry, Ledger, LedgerError, flush, get_ledger
     from .records import Factor, Impacts, ImpactSet, Model, Quantity
     from .settings import Settings
 
@@ -74,6 +77,15 @@ _LAZY: dict[str, str] = {
     "TokenUsage": "instrumentation",
     "ImpactsUnavailableError": "instrumentation",
     "reset": "estimator",
+    "labels": "_labels",
+    "Entry": "ledger",
+    "Ledger": "ledger",
+    "LedgerError": "ledger",
+    "get_ledger": "ledger",
+    "flush": "ledger",
+    "export_to_otel": "exporters",
+    "prometheus_collector": "exporters",
+    "serve_metrics": "exporters",
     "Interval": "interval",
     "Model": "records",
     "Impacts": "records",
@@ -94,12 +106,15 @@ __all__ = [
     "AifootprintError",
     "CallRecord",
     "ConfigError",
+    "Entry",
     "Factor",
     "ImpactSet",
     "Impacts",
     "ImpactsUnavailableError",
     "InputError",
     "Interval",
+    "Ledger",
+    "LedgerError",
     "Model",
     "Quantity",
     "Settings",
@@ -114,16 +129,22 @@ __all__ = [
     "configure",
     "estimate",
     "estimate_many",
+    "export_to_otel",
+    "flush",
     "get_catalog",
+    "get_ledger",
     "impacts_of",
     "instrument",
+    "labels",
     "make_estimator",
     "models",
+    "prometheus_collector",
     "record_of",
     "register_datacenter",
     "register_model",
     "register_zone",
     "reset",
+    "serve_metrics",
     "uninstrument",
     "zones",
 ]

@@ -26,8 +26,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-SETTING_KEYS = ("zone", "boundary", "gpu", "batch_size")
-OVERLAY_KEYS = ("models", "datacenters", "zones", "endpoints")
+SETTING_KEYS = ("zone", "boundary", "gpu", "batch_size", "ledger")
+OVERLAY_KEYS = ("models", "datacenters", "zones", "endpoints", "market")
 ENV_PREFIX = "AIFOOTPRINT_"
 
 
@@ -39,6 +39,7 @@ class Settings:
     boundary: str = "datacenter"
     gpu: str | None = None
     batch_size: tuple[float, float, float] | None = None
+    ledger: str | None = None  # a path, or "off"; None: the user data directory
     config_path: Path | None = None
     overlays: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     provenance: Mapping[str, str] = field(default_factory=dict)
@@ -51,6 +52,7 @@ class Settings:
         boundary: str | None = None,
         gpu: str | None = None,
         batch_size: object | None = None,
+        ledger: str | None = None,
         config: str | os.PathLike[str] | None = None,
         env: Mapping[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
@@ -64,6 +66,7 @@ class Settings:
             "boundary": boundary,
             "gpu": gpu,
             "batch_size": batch_size,
+            "ledger": ledger,
         }
         values: dict[str, Any] = {}
         provenance: dict[str, str] = {}
@@ -94,6 +97,15 @@ def _validate(key: str, raw: object, origin: str) -> Any:
         if key in ("zone", "gpu"):
             if not isinstance(raw, str) or not raw.strip():
                 raise ConfigError(f"{key}={raw!r} must be a non-empty string (source: {origin})")
+            return raw.strip()
+        if key == "ledger":
+            if isinstance(raw, bool):  # ledger = false / true in TOML
+                return None if raw else "off"
+            if not isinstance(raw, str) or not raw.strip():
+                raise ConfigError(
+                    f"ledger={raw!r} must be a file path, or false / 'off' to switch the ledger off "
+                    f"(source: {origin})"
+                )
             return raw.strip()
         if key == "batch_size":
             if isinstance(raw, str):  # from the environment: "64" or "32,128"

@@ -491,7 +491,8 @@ def _zone_from_overlay(cat: Catalog, code: str, table: Mapping[str, Any], origin
     adpe, adpe_src = scalar("adpe_kgsbeq_per_kwh", parent.adpe_kgsbeq_per_kwh, parent.adpe_source)
     pe, pe_src = scalar("pe_mj_per_kwh", parent.pe_mj_per_kwh, parent.pe_source)
     water, water_src = scalar("water_l_per_kwh", parent.water_l_per_kwh, parent.water_source)
-    basis = str(table.get("gwp_basis", "lifecycle"))
+    # A zone overlay that keeps the inherited GWP keeps its basis too (an eGRID state stays combustion).
+    basis = str(table.get("gwp_basis", "lifecycle" if "gwp_kgco2eq_per_kwh" in table else parent.gwp_basis))
     if basis not in ("lifecycle", "combustion", "co2_combustion"):
         raise ConfigError(
             f"{where}.gwp_basis: must be lifecycle, combustion or co2_combustion, got {basis!r}"

@@ -1,4 +1,5 @@
-"""The ``aifootprint`` command line: estimate, compare, models, zones."""
+"""The ``aifootprint`` command line: estimate, compare, models, zones, and the ledger's report, export,
+import and ledger commands."""
 
 from __future__ import annotations
 
@@ -88,7 +89,67 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("zones", help="list electricity zones and their factors")
     p.add_argument("query", nargs="?", help="substring of the code or name, or a parent country code")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("report", help="totals of the ledger by provider, model, label, day or month")
+    _add_ledger_args(p)
+    p.add_argument(
+        "--by",
+        action="append",
+        metavar="KEY",
+        help="group by provider, model, kind, zone, label:NAME, day or month (repeat or comma-separate)",
+    )
+    p.add_argument("--format", choices=("table", "csv", "json", "markdown"), default="table")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument(
+        "--esrs",
+        type=_year,
+        metavar="YEAR",
+        help="yearly summary in ESRS E1 terms (energy in MWh, tCO2eq per scope); see docs/reporting.md",
+    )
+    p = sub.add_parser("export", help="every ledger entry, one row each, as CSV, Parquet or JSON")
+    _add_ledger_args(p)
+    p.add_argument("--format", choices=("csv", "parquet", "json", "jsonl"), default="csv")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p = sub.add_parser(
+        "import", help="add runs measured by another tool (CodeCarbon emissions.csv) to the ledger"
+    )
+    p.add_argument("source", choices=("codecarbon",), help="format of the files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--ledger", metavar="PATH", help=_LEDGER_HELP)
+    p.add_argument(
+        "--zone", help="electricity zone for rows that name no country (default: the row's country)"
+    )
+    p.add_argument(
+        "--label", action="append", default=[], metavar="KEY=VALUE", help="label every imported entry"
+    )
+    p = sub.add_parser("ledger", help="where the ledger is and what it holds")
+    p.add_argument("--ledger", metavar="PATH", help=_LEDGER_HELP)
+    p.add_argument("--json", action="store_true")
     return parser
+
+
+_LEDGER_HELP = (
+    "ledger file (default: AIFOOTPRINT_LEDGER, else the config file's `ledger`, else the user data directory)"
+)
+
+
+def _year(text: str) -> int:
+    if not text.isdigit() or not 1970 <= int(text) <= 9999:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year such as 2026")
+    return int(text)
+
+
+def _add_ledger_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ledger", metavar="PATH", help=_LEDGER_HELP)
+    p.add_argument(
+        "--since", metavar="DATE", help="from this date or time (2026-01-01, 2026-01-01T09:00+01:00, 30d)"
+    )
+    p.add_argument(
+        "--until", metavar="DATE", help="until this date or time, excluded (same forms as --since)"
+    )
+
+
+_MODULES = {"report": "report", "export": "transfer", "import": "transfer", "ledger": "report"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -97,9 +158,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        from . import commands
+        import importlib
 
-        handler = getattr(commands, f"cmd_{args.command}")
+        module = importlib.import_module(f".{_MODULES.get(args.command, 'commands')}", __name__)
+        handler = getattr(module, f"cmd_{args.command}")
         code: int = handler(args)
         return code
     except AifootprintError as exc:
@@ -107,6 +169,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:  # `aifootprint models | head`
         return 0
+    except OSError as exc:  # an output file that cannot be written
+        where = f" {exc.filename}:" if getattr(exc, "filename", None) else ""
+        print(f"aifootprint: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:
+        import sqlite3
+
+        if not isinstance(exc, sqlite3.Error):
+            raise
+        print(f"aifootprint: error: ledger: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _one_line(exc: BaseException) -> str:

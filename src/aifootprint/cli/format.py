@@ -72,8 +72,13 @@ def impacts_table(imp: Impacts) -> str:
 
 def equivalents(cat: Catalog, imp: Impacts) -> list[str]:
     """Everyday equivalents of the central values, each with its source."""
+    return equivalents_of(cat, gwp=imp.gwp.value, energy=imp.energy.value, water=imp.water.value)
+
+
+def equivalents_of(cat: Catalog, *, gwp: float, energy: float, water: float) -> list[str]:
+    """Everyday equivalents of GWP (kgCO2eq), energy (kWh) and water (L), each with its source."""
     out = []
-    quantities = {"gwp": imp.gwp.value, "energy": imp.energy.value, "water": imp.water.value}
+    quantities = {"gwp": gwp, "energy": energy, "water": water}
     for key in ("car_km", "phone_charge", "led_bulb_hour", "water_bottle"):
         eq = cat.equivalents.get(key)
         if eq is None or eq.value <= 0:

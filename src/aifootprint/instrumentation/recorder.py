@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from .._labels import LABELS
 from ..providers._base import Adapter, Observed, Request, WrapSpec, tokens_from_chars
 from . import attach
 from .records import CallRecord, TokenUsage
@@ -26,6 +27,7 @@ class Recorder:
         "args",
         "containers",
         "kwargs",
+        "labels",
         "observed",
         "record",
         "request",
@@ -53,6 +55,7 @@ class Recorder:
         self.args = args
         self.kwargs = kwargs
         self.observed = Observed()
+        self.labels = LABELS.get()
         self.record: CallRecord | None = None
         self.wall0 = time.time()
         self.t0 = _perf()
@@ -135,6 +138,7 @@ class Recorder:
             ttft_s=None if self.t_first is None else max(self.t_first - self.t0, 0.0),
             complete=complete,
             instrument=self.adapter.name,
+            labels=self.labels,
         )
         self.record = rec
         try:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Literal
+
+from .._labels import EMPTY
 
 if TYPE_CHECKING:
     from ..records import Impacts
@@ -40,7 +43,8 @@ class CallRecord:
     """One instrumented SDK call: what was asked, what the provider reported, timing and impacts.
 
     ``impacts`` is ``None`` exactly when ``error`` holds a code from :data:`ERROR_CODES` (``message`` says
-    more and how to fix it). ``complete`` is False for a stream closed before its end (the impacts then
+    more and how to fix it). ``labels`` are those of ``aifootprint.labels(...)`` where the call was
+    made. ``complete`` is False for a stream closed before its end (the impacts then
     cover what was consumed). Times are seconds; ``started_at`` is a Unix timestamp.
     """
 
@@ -59,3 +63,4 @@ class CallRecord:
     message: str | None = None
     complete: bool = True
     instrument: str = ""  # name of the instrumented SDK ("openai", "litellm", ...)
+    labels: Mapping[str, str] = field(default_factory=lambda: EMPTY)  # aifootprint.labels(...) at the call

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import re
 import threading
 import warnings
@@ -14,8 +15,11 @@ from typing import Any
 
 from .._log import log_once
 from ..errors import ConfigError
+from ..ledger import hub
+from ..ledger.entry import Entry
 from ..providers import ALIASES, PROVIDER_MODULES
 from ..providers._base import Adapter, WrapSpec
+from .records import CallRecord
 from .runtime import Endpoint, Runtime, parse_endpoints
 
 
@@ -86,6 +90,7 @@ def instrument(
     boundary: str | None = None,
     strict: bool = False,
     endpoints: Mapping[str, Mapping[str, Any]] | None = None,
+    ledger: str | os.PathLike[str] | bool | None = None,
 ) -> Runtime:
     """Instrument the installed provider SDKs (all of them, or those named) so calls carry impacts.
 
@@ -93,7 +98,9 @@ def instrument(
     ``zone`` and ``boundary`` apply to every call (default: each provider's datacenter location, and the
     configured boundary). ``strict=True`` re-raises aifootprint's own errors instead of logging them (for
     tests). ``endpoints`` maps base URLs to where they run (``{"http://localhost:8000": {"zone": "FRA",
-    "gpu": "H100"}}``), added to the ``[endpoints]`` tables of the config file.
+    "gpu": "H100"}}``), added to the ``[endpoints]`` tables of the config file. ``ledger`` is where every
+    call is recorded: a file path, ``False`` for nowhere, ``None`` for the configured place
+    (``AIFOOTPRINT_LEDGER``, the config file's ``ledger`` key, else the user data directory).
     """
     global _runtime  # noqa: PLW0603 - the one process-wide instrumentation state
     names: list[str]
@@ -111,10 +118,14 @@ def instrument(
         from ..api import get_catalog
 
         get_catalog().zone(zone)  # fail loud at the edge: an unknown zone raises here, not per call
+    from ..ledger.ledger import open_default
+
+    open_default(ledger)  # a ledger file that cannot be used raises LedgerError here
     with _lock:
         rt = _runtime
         if rt is None:
             rt = _runtime = Runtime(zone=zone, boundary=boundary, strict=strict, endpoints=eps)
+            rt.add_listener(_publish)
         else:
             rt.zone, rt.boundary, rt.strict, rt.endpoints = zone, boundary, strict, eps
             rt.clear_cache()
@@ -150,6 +161,12 @@ def instrument(
             _patches[name] = _install(rt, adapter)
             rt.active.add(name)
     return rt
+
+
+def _publish(rec: CallRecord) -> None:
+    """Every finished call becomes a ledger entry for the hub's subscribers (ledger, telemetry)."""
+    if hub.subscribers():
+        hub.publish(Entry.from_call(rec))
 
 
 def _endpoints(extra: Mapping[str, Mapping[str, Any]] | None) -> tuple[Endpoint, ...]:

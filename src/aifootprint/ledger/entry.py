@@ -1,0 +1,143 @@
+"""One ledger entry: an instrumented API call (``kind="api"``) or a local run (``kind="local"``).
+
+Entries carry no prompt or response text and no credentials: the endpoint is kept as ``host[:port]`` only.
+Impacts may be lazy (computed on first read, in the ledger's writer thread rather than the caller's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
+
+from .._labels import EMPTY
+
+if TYPE_CHECKING:
+    from ..instrumentation.records import CallRecord, TokenUsage
+    from ..records import Impacts
+
+Kind = Literal["api", "local"]
+EnergyMethod = Literal["estimated", "measured"]
+
+
+class Entry:
+    """What the ledger records for one call or run (see docs/ledger.md for every field).
+
+    ``ts`` is the start as a Unix timestamp (seconds, UTC). ``source`` says what recorded the entry: the
+    instrumented SDK (``openai``, ``litellm``...), ``measure`` for local measurements, ``codecarbon`` for
+    imported CodeCarbon runs. ``energy_method`` is ``estimated`` (API calls, modelled devices) or
+    ``measured`` (energy counters). ``external_id`` identifies an imported row so importing twice adds
+    nothing. ``impacts`` is ``None`` exactly when ``error`` holds a code (``model-not-registered``...).
+    """
+
+    __slots__ = (
+        "complete",
+        "duration_s",
+        "energy_method",
+        "error",
+        "external_id",
+        "impacts",
+        "kind",
+        "labels",
+        "latency_s",
+        "model",
+        "operation",
+        "provider",
+        "response_model",
+        "server",
+        "source",
+        "stream",
+        "ts",
+        "ttft_s",
+        "usage",
+    )
+
+    def __init__(
+        self,
+        *,
+        kind: Kind,
+        ts: float,
+        source: str,
+        impacts: Impacts | None,
+        provider: str | None = None,
+        model: str | None = None,
+        response_model: str | None = None,
+        operation: str | None = None,
+        stream: bool = False,
+        server: str | None = None,
+        usage: TokenUsage | None = None,
+        latency_s: float | None = None,
+        ttft_s: float | None = None,
+        duration_s: float | None = None,
+        complete: bool = True,
+        error: str | None = None,
+        energy_method: EnergyMethod = "estimated",
+        labels: Mapping[str, str] = EMPTY,
+        external_id: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.ts = ts
+        self.source = source
+        self.impacts = impacts
+        self.provider = provider
+        self.model = model
+        self.response_model = response_model
+        self.operation = operation
+        self.stream = stream
+        self.server = server
+        self.usage = usage
+        self.latency_s = latency_s
+        self.ttft_s = ttft_s
+        self.duration_s = duration_s
+        self.complete = complete
+        self.error = error
+        self.energy_method = energy_method
+        self.labels = labels
+        self.external_id = external_id
+
+    @classmethod
+    def from_call(cls, rec: CallRecord) -> Entry:
+        """The entry of an instrumented call (cheap: no impact is computed here)."""
+        return cls(
+            kind="api",
+            ts=rec.started_at,
+            source=rec.instrument or rec.provider,
+            impacts=rec.impacts,
+            provider=rec.provider,
+            model=rec.model or rec.response_model,
+            response_model=rec.response_model,
+            operation=rec.operation,
+            stream=rec.stream,
+            server=rec.server,
+            usage=rec.usage,
+            latency_s=rec.latency_s,
+            ttft_s=rec.ttft_s,
+            complete=rec.complete,
+            error=rec.error,
+            labels=rec.labels,
+        )
+
+    def __repr__(self) -> str:
+        what = self.model or self.operation or "?"
+        return f"Entry({self.kind}, {self.source}, {what!r}, ts={self.ts:.3f}, error={self.error!r})"
+
+
+_hosts: dict[str, str | None] = {}
+
+
+def server_host(server: str | None) -> str | None:
+    """``https://user:key@api.example.com:8443/v1?x=y`` -> ``api.example.com:8443`` (never credentials)."""
+    if not server:
+        return None
+    found = _hosts.get(server, "")
+    if found != "":
+        return found
+    try:
+        parts = urlsplit(server if "://" in server else f"//{server}")
+        host = parts.hostname
+        host = None if host is None else (f"{host}:{parts.port}" if parts.port else host)
+    except ValueError:
+        host = None
+    if len(_hosts) < 1024:
+        _hosts[server] = host
+    return host

@@ -1,0 +1,338 @@
+"""The ledger: entries queued by the callers, written in batches by one background thread.
+
+``record()`` costs a ``deque.append`` on the caller's thread. A daemon thread wakes every
+``flush_interval`` seconds (or as soon as a batch is full), computes the entries' impacts and writes them in
+one transaction. ``flush()`` writes everything pending now; an ``atexit`` hook (registered when a ledger is
+opened, never at import) flushes at exit. After ``fork()`` the child forgets the parent's queue, thread and
+connection (the parent writes its own entries) and opens its own.
+
+Nothing is dropped while the file can be written: when the queue outgrows ``max_pending`` the recording
+thread writes a batch itself. Only if the file cannot be written at all (disk full, permissions) are the
+oldest entries beyond ``max_pending`` dropped, counted in ``dropped`` and logged.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sqlite3
+import threading
+import time
+import weakref
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from .._log import log_once, logger
+from . import hub, schema
+from .entry import Entry
+from .store import LedgerError, Store, default_path
+
+
+def row_context() -> schema.RowContext:
+    from ..api import get_catalog
+
+    cat = get_catalog()
+    return schema.RowContext(lambda zone: cat.zone(zone).gwp_basis, cat.data_version)
+
+
+class Ledger:
+    """Append-only record of entries in a SQLite file (see docs/ledger.md)."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        flush_interval: float = 1.0,
+        batch_size: int = 10_000,
+        max_pending: int = 200_000,
+    ) -> None:
+        self.path = Path(path)
+        self.flush_interval = flush_interval
+        self.batch_size = batch_size
+        self.max_pending = max_pending
+        self.dropped = 0
+        self.written = 0
+        self._store: Store | None = Store(self.path)  # validates (and creates or migrates) now: fail early
+        self._q: deque[Entry] = deque()
+        self._lock = threading.Lock()  # one writer at a time: the thread, flush(), or a recording thread
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._stopping = False  # the thread is asked to exit (before fork(), at close)
+        self._reopen = False  # a forked child opens its own connection on its first write
+        self._ctx: schema.RowContext | None = None
+        self._unsubscribe: Any = None
+        _open_ledgers.add(self)
+        atexit.register(_close_at_exit, weakref.ref(self))
+
+    def __repr__(self) -> str:
+        return f"Ledger({str(self.path)!r}, pending={len(self._q)}, written={self.written})"
+
+    # -- recording (hot path) ------------------------------------------------------------------------------
+    def record(self, entry: Entry) -> None:
+        """Queue one entry; it is written within ``flush_interval`` seconds, or by ``flush()``/exit."""
+        q = self._q
+        q.append(entry)
+        if self._thread is None:
+            self._start()
+        n = len(q)
+        if n >= self.batch_size:
+            if n > self.max_pending:
+                self._overflow()
+            else:
+                self._wake.set()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is not None or self._closed:
+                return
+            t = threading.Thread(target=self._run, name="aifootprint-ledger", daemon=True)
+            self._thread = t
+            t.start()
+
+    def _overflow(self) -> None:
+        """The queue is past ``max_pending``: write a batch here; if that fails, drop the oldest."""
+        if self._write_pending(limit=self.batch_size) == 0:
+            with self._lock:
+                while len(self._q) > self.max_pending:
+                    self._q.popleft()
+                    self.dropped += 1
+            log_once(
+                ("ledger-dropped", str(self.path)),
+                "aifootprint: ledger %s cannot be written; the oldest entries beyond %d are being dropped",
+                self.path,
+                self.max_pending,
+            )
+
+    # -- writing --------------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not (self._closed or self._stopping):
+            self._wake.wait(self.flush_interval)
+            self._wake.clear()
+            if self._closed or self._stopping:
+                break
+            self._write_pending()
+
+    def _stop_thread(self) -> None:
+        t = self._thread
+        if t is None or t is threading.current_thread():
+            return
+        self._stopping = True
+        self._wake.set()
+        t.join(timeout=5.0)
+        self._thread = None
+        self._stopping = False
+
+    def _write_pending(self, limit: int | None = None) -> int:
+        """Write queued entries (at most ``limit``); returns how many were written. Never raises."""
+        written = 0
+        with self._lock:
+            store = self._store
+            if store is None and self._reopen:
+                try:
+                    store = self._store = Store(self.path)
+                except LedgerError as exc:
+                    log_once(("ledger-open", str(self.path)), "aifootprint: %s", exc)
+                    return 0
+                self._reopen = False
+            if store is None:
+                return 0
+            if self._ctx is None:
+                try:
+                    self._ctx = row_context()
+                except Exception:
+                    log_once(("ledger-ctx",), "aifootprint: ledger cannot load the catalogue", exc_info=True)
+                    return 0
+            q = self._q
+            while q and (limit is None or written < limit):
+                n = min(len(q), self.batch_size)
+                batch = [q.popleft() for _ in range(n)]
+                rows = [self._row(e) for e in batch]
+                try:
+                    store.write(rows)
+                except sqlite3.Error as exc:
+                    q.extendleft(reversed(batch))  # keep them for the next attempt
+                    log_once(
+                        ("ledger-write", str(self.path), type(exc).__name__),
+                        "aifootprint: ledger %s could not be written (%s); %d entries kept for a retry",
+                        self.path,
+                        exc,
+                        len(q),
+                    )
+                    break
+                written += n
+            self.written += written
+        return written
+
+    def _row(self, e: Entry) -> tuple[Any, ...]:
+        assert self._ctx is not None
+        try:
+            return schema.row_of(e, self._ctx)
+        except Exception:  # impacts that fail to compute: keep the entry, without impacts
+            log_once(("ledger-row",), "aifootprint: an entry's impacts could not be computed", exc_info=True)
+            e.impacts, e.error = None, "estimation-failed"
+            return schema.row_of(e, self._ctx)
+
+    def flush(self, timeout: float = 30.0) -> int:
+        """Write every entry queued so far; returns how many were written. Retries a busy file until
+        ``timeout`` seconds have passed."""
+        deadline = time.monotonic() + timeout
+        total = 0
+        while True:
+            total += self._write_pending()
+            if not self._q or time.monotonic() >= deadline or self._store is None:
+                return total
+            time.sleep(0.05)
+
+    @property
+    def pending(self) -> int:
+        return len(self._q)
+
+    def close(self) -> None:
+        """Flush, stop the thread and close the file. Entries recorded afterwards are ignored."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._stop_thread()
+        self.flush()
+        with self._lock:
+            if self._q:
+                logger.warning(
+                    "aifootprint: %d entries could not be written to the ledger %s", len(self._q), self.path
+                )
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+            self._reopen = False
+        _open_ledgers.discard(self)
+
+    def _after_fork_in_child(self) -> None:
+        # The parent writes what it queued; its thread and connection do not exist here: start afresh.
+        self._q = deque()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread = None
+        self._stopping = False
+        if self._store is not None:
+            _inherited.append(self._store)  # never close (nor collect) a connection opened by the parent
+            self._store = None
+            self._reopen = not self._closed
+
+
+_open_ledgers: weakref.WeakSet[Ledger] = weakref.WeakSet()
+_inherited: list[Store] = []
+
+
+def _close_at_exit(ref: weakref.ref[Ledger]) -> None:
+    ledger = ref()
+    if ledger is not None:
+        try:
+            ledger.close()
+        except Exception:
+            logger.warning("aifootprint: ledger %s could not be closed at exit", ledger.path, exc_info=True)
+
+
+def _before_fork() -> None:
+    # Stop the writer threads so that fork() happens in a single-threaded process (Python 3.12+ warns
+    # otherwise); they restart on the next record(), in the parent and in the child.
+    for ledger in list(_open_ledgers):
+        try:
+            ledger._stop_thread()
+        except Exception:
+            logger.warning("aifootprint: ledger %s: cannot stop its thread before fork", ledger.path)
+
+
+def _after_fork_in_parent() -> None:
+    for ledger in list(_open_ledgers):
+        if ledger._q and not ledger._closed:
+            ledger._start()
+
+
+def _after_fork() -> None:
+    for ledger in list(_open_ledgers):
+        try:
+            ledger._after_fork_in_child()
+        except Exception:
+            logger.warning("aifootprint: ledger %s unusable after fork", ledger.path, exc_info=True)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(
+        before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork
+    )
+
+
+# -- the process-wide ledger --------------------------------------------------------------------------------
+_default: Ledger | None = None
+_default_lock = threading.Lock()
+OFF = ("off", "false", "no", "0", "none")
+
+
+def ledger_path(setting: str | os.PathLike[str] | bool | None = None) -> Path | None:
+    """Where the process-wide ledger lives: ``setting`` (a path, ``False``/``"off"`` for none, ``True`` or
+    ``None`` for the configured place), else ``AIFOOTPRINT_LEDGER`` / the config file's ``ledger``, else the
+    user data directory."""
+    if setting is False:
+        return None
+    if setting is None or setting is True:
+        from ..estimator import default_settings
+
+        settings = default_settings()
+        if settings.ledger is None:
+            return default_path()
+        if settings.ledger.lower() in OFF:
+            return None
+        path = Path(settings.ledger).expanduser()
+        origin = settings.provenance.get("ledger", "")
+        if not path.is_absolute() and origin.startswith("config file") and settings.config_path is not None:
+            path = settings.config_path.parent / path  # relative to the config file that names it
+        return path
+    text = os.fspath(setting)
+    if text.strip().lower() in OFF:
+        return None
+    return Path(text).expanduser()
+
+
+def open_default(setting: str | os.PathLike[str] | bool | None = None) -> Ledger | None:
+    """Open (once) the process-wide ledger and subscribe it to every entry; ``None`` when switched off."""
+    global _default  # noqa: PLW0603 - the one process-wide ledger
+    path = ledger_path(setting)
+    with _default_lock:
+        if _default is not None:
+            if path is not None and _default.path == path and not _default._closed:
+                return _default
+            _default.close()
+            _default = None
+        if path is None:
+            return None
+        led = Ledger(path)
+        led._unsubscribe = hub.subscribe(led.record)
+        _default = led
+        return led
+
+
+def get_ledger() -> Ledger | None:
+    """The process-wide ledger (opened by ``instrument()``), or ``None`` when none is open."""
+    return _default
+
+
+def flush() -> int:
+    """Write every pending entry of the process-wide ledger now; returns how many were written."""
+    led = _default
+    return 0 if led is None else led.flush()
+
+
+def close_default() -> None:
+    """Flush and close the process-wide ledger (it reopens on the next ``instrument()``)."""
+    global _default  # noqa: PLW0603
+    with _default_lock:
+        if _default is not None:
+            _default.close()
+            _default = None
+
+
+__all__ = ["Ledger", "LedgerError", "close_default", "flush", "get_ledger", "ledger_path", "open_default"]

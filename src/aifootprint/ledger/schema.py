@@ -1,0 +1,259 @@
+"""The ledger's flat schema: one list of columns for SQLite, CSV, Parquet and JSON, and the migrations.
+
+Schema versions (``PRAGMA user_version``); a new ledger is created at version 1 and migrated, so every
+migration runs on every new file:
+
+1. ``entries``: one row per call or run.
+2. ``rollup``: hourly sums of ``entries`` per provider, model, zone, labels...; kept in the same transaction
+   as the rows, so reports read a few thousand sums instead of millions of rows. Built from the rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from .._version import __version__
+from ..records import INDICATORS, UNITS
+
+if TYPE_CHECKING:
+    from .entry import Entry
+
+#: ``PRAGMA application_id`` of an aifootprint ledger ("AIFP"): tells our files from other SQLite files.
+APPLICATION_ID: Final = 0x41494650
+SCHEMA_VERSION: Final = 2
+METHODOLOGY_VERSION: Final = "2026.11"  # docs/methodology.md; bump when a formula changes
+
+SHARES: Final = ("usage", "embodied")
+BOUNDS: Final = ("low", "value", "high")
+
+
+def impact_column(indicator: str, share: str, bound: str) -> str:
+    """``energy_usage``, ``energy_usage_low``, ``gwp_embodied_high``..."""
+    return f"{indicator}_{share}" if bound == "value" else f"{indicator}_{share}_{bound}"
+
+
+#: The 30 impact columns in the order of ``Impacts`` values: share, indicator, bound.
+IMPACT_COLUMNS: Final[tuple[str, ...]] = tuple(
+    impact_column(ind, share, b) for share in SHARES for ind in INDICATORS for b in BOUNDS
+)
+
+#: (name, SQLite type, meaning). Order is the order of rows in SQLite, CSV, Parquet and JSON.
+COLUMNS: Final[tuple[tuple[str, str, str], ...]] = (
+    ("id", "INTEGER", "row number in this ledger"),
+    ("ts", "REAL", "start of the call or run, Unix time in seconds (UTC)"),
+    ("kind", "TEXT", "api (a call to a hosted model) or local (a run on your own hardware)"),
+    ("source", "TEXT", "what recorded it: the instrumented SDK (openai, litellm...), measure, codecarbon"),
+    ("provider", "TEXT", "API provider (openai, anthropic...); empty for local runs"),
+    ("model", "TEXT", "model named in the call (or the run's model)"),
+    ("response_model", "TEXT", "model the provider says answered"),
+    ("operation", "TEXT", "chat, responses, embeddings, ...; a local run's name"),
+    ("stream", "INTEGER", "1 for a streamed call"),
+    ("server", "TEXT", "host[:port] of the endpoint (no path, no credentials)"),
+    ("input_tokens", "INTEGER", "input tokens (cached ones included)"),
+    ("output_tokens", "INTEGER", "output tokens (reasoning included)"),
+    ("reasoning_tokens", "INTEGER", "reasoning tokens"),
+    ("cached_input_tokens", "INTEGER", "input tokens read from the provider's cache"),
+    ("usage_source", "TEXT", "reported (by the provider) or counted (from the text)"),
+    ("latency_s", "REAL", "measured latency of the call, s"),
+    ("ttft_s", "REAL", "time to first token of a stream, s"),
+    ("duration_s", "REAL", "duration of a local run, s"),
+    ("complete", "INTEGER", "0 for a stream closed before its end"),
+    ("error", "TEXT", "why there are no impacts (model-not-registered, ...); empty otherwise"),
+    ("energy_method", "TEXT", "estimated or measured"),
+    ("zone", "TEXT", "electricity zone of the grid factors"),
+    ("boundary", "TEXT", "gpu, server, datacenter or comprehensive"),
+    ("gwp_basis", "TEXT", "basis of the grid carbon factor: lifecycle, combustion or co2_combustion"),
+    *(
+        (
+            impact_column(ind, share, b),
+            "REAL",
+            f"{ind} ({UNITS[ind]}), {share} share, {'central value' if b == 'value' else b + ' bound'}",
+        )
+        for share in SHARES
+        for ind in INDICATORS
+        for b in BOUNDS
+    ),
+    ("warnings", "TEXT", "comma-separated warning codes of the estimate"),
+    ("labels", "TEXT", "JSON object of the aifootprint.labels(...) in force"),
+    ("data_version", "TEXT", "version of the shipped data (catalogue) used"),
+    ("methodology_version", "TEXT", "version of the formulas (docs/methodology.md)"),
+    ("aifootprint_version", "TEXT", "aifootprint version that recorded the entry"),
+    ("external_id", "TEXT", "identifier of an imported row (importing twice adds nothing)"),
+)
+COLUMN_NAMES: Final[tuple[str, ...]] = tuple(c[0] for c in COLUMNS)
+INSERT_COLUMNS: Final[tuple[str, ...]] = COLUMN_NAMES[1:]  # id is assigned by SQLite
+
+#: Rollup grouping keys (empty string for "none"), then its sums.
+ROLLUP_KEYS: Final = (
+    "hour",
+    "kind",
+    "source",
+    "provider",
+    "model",
+    "zone",
+    "boundary",
+    "gwp_basis",
+    "energy_method",
+    "labels",
+)
+ROLLUP_COUNTS: Final = ("entries", "with_impacts", "input_tokens", "output_tokens")
+ROLLUP_SUMS: Final = ("latency_s", "duration_s", *IMPACT_COLUMNS)
+
+
+def _ddl_v1() -> list[str]:
+    cols = ",\n  ".join(
+        "id INTEGER PRIMARY KEY"
+        if name == "id"
+        else f"{name} {typ}{' NOT NULL' if name in _NOT_NULL else ''}"
+        for name, typ, _ in COLUMNS
+    )
+    return [
+        f"CREATE TABLE entries (\n  {cols}\n)",
+        "CREATE INDEX entries_ts ON entries(ts)",
+        "CREATE UNIQUE INDEX entries_external ON entries(source, external_id) WHERE external_id IS NOT NULL",
+    ]
+
+
+_NOT_NULL: Final = frozenset({"ts", "kind", "source", "complete", "stream", "energy_method"})
+
+
+def _ddl_rollup() -> list[str]:
+    keys = ", ".join(f"{k} {'INTEGER' if k == 'hour' else 'TEXT'} NOT NULL" for k in ROLLUP_KEYS)
+    counts = ", ".join(f"{c} INTEGER NOT NULL" for c in ROLLUP_COUNTS)
+    sums = ", ".join(f"{c} REAL NOT NULL" for c in ROLLUP_SUMS)
+    return [
+        f"CREATE TABLE rollup ({keys}, {counts}, {sums}, "
+        f"PRIMARY KEY ({', '.join(ROLLUP_KEYS)})) WITHOUT ROWID"
+    ]
+
+
+def _rollup_select(where: str = "") -> str:
+    """Aggregate ``entries`` rows into rollup rows (used by the migration and by reports on partial hours)."""
+    keys = ", ".join(
+        "CAST(ts / 3600 AS INTEGER)" if k == "hour" else f"COALESCE({k}, '')" for k in ROLLUP_KEYS
+    )
+    counts = "COUNT(*), SUM(error IS NULL), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0)"
+    sums = ", ".join(f"COALESCE(SUM({c}), 0.0)" for c in ROLLUP_SUMS)
+    return f"SELECT {keys}, {counts}, {sums} FROM entries {where} GROUP BY {keys}"
+
+
+def _migrate_1_to_2(db: sqlite3.Connection) -> None:
+    for stmt in _ddl_rollup():
+        db.execute(stmt)
+    db.execute(f"INSERT INTO rollup {_rollup_select()}")
+
+
+#: version -> migration from that version to the next, run inside one write transaction.
+MIGRATIONS: Final[dict[int, Callable[[sqlite3.Connection], None]]] = {1: _migrate_1_to_2}
+
+
+def create_v1(db: sqlite3.Connection) -> None:
+    for stmt in _ddl_v1():
+        db.execute(stmt)
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 1")
+
+
+# -- entries -> rows ---------------------------------------------------------------------------------------
+class RowContext:
+    """What a row needs besides its entry: zone -> gwp basis, and the data version (cached per ledger)."""
+
+    def __init__(self, basis_of: Callable[[str], str], data_version: str) -> None:
+        self._basis_of = basis_of
+        self._basis: dict[str, str] = {}
+        self.data_version = data_version
+
+    def basis(self, zone: str) -> str:
+        b = self._basis.get(zone)
+        if b is None:
+            try:
+                b = self._basis_of(zone)
+            except Exception:
+                b = "unknown"
+            self._basis[zone] = b
+        return b
+
+
+_NO_IMPACTS: Final = (None,) * 30
+_labels_json: dict[tuple[tuple[str, str], ...], str] = {}
+
+
+def labels_json(labels: Mapping[str, str]) -> str:
+    if not labels:
+        return "{}"
+    key = tuple(sorted(labels.items()))
+    text = _labels_json.get(key)
+    if text is None:
+        text = json.dumps(dict(key), ensure_ascii=False, separators=(",", ":"))
+        if len(_labels_json) < 4096:
+            _labels_json[key] = text
+    return text
+
+
+def row_of(e: Entry, ctx: RowContext) -> tuple[Any, ...]:
+    """The row (``INSERT_COLUMNS`` order) of one entry; computes lazy impacts."""
+    from .entry import server_host
+
+    imp = e.impacts
+    u = e.usage
+    if imp is not None:
+        values: tuple[Any, ...] = imp._v()
+        zone, boundary, basis = imp.zone, imp.boundary, ctx.basis(imp.zone)
+        warnings = ",".join(imp.warnings) or None
+    else:
+        values, zone, boundary, basis, warnings = _NO_IMPACTS, None, None, None, None
+    return (
+        e.ts,
+        e.kind,
+        e.source,
+        e.provider,
+        e.model,
+        e.response_model,
+        e.operation,
+        int(e.stream),
+        server_host(e.server),
+        None if u is None else u.input_tokens,
+        None if u is None else u.output_tokens,
+        None if u is None else u.reasoning_tokens,
+        None if u is None else u.cached_input_tokens,
+        None if u is None else (u.source if u.input_source == u.source else "counted"),
+        e.latency_s,
+        e.ttft_s,
+        e.duration_s,
+        int(e.complete),
+        (e.error or "estimation-failed") if imp is None else None,
+        e.energy_method,
+        zone,
+        boundary,
+        basis,
+        *values,
+        warnings,
+        labels_json(e.labels),
+        ctx.data_version,
+        METHODOLOGY_VERSION,
+        __version__,
+        e.external_id,
+    )
+
+
+def insert_sql(*, ignore_duplicates: bool = False) -> str:
+    verb = "INSERT OR IGNORE" if ignore_duplicates else "INSERT"
+    marks = ", ".join("?" * len(INSERT_COLUMNS))
+    return f"{verb} INTO entries ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})"
+
+
+def rollup_add_sql() -> str:
+    """Add the sums of the entries with ``id > ?`` to the rollup (the rows just inserted)."""
+    names = (*ROLLUP_KEYS, *ROLLUP_COUNTS, *ROLLUP_SUMS)
+    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in (*ROLLUP_COUNTS, *ROLLUP_SUMS))
+    return (
+        f"INSERT INTO rollup ({', '.join(names)}) {_rollup_select('WHERE id > ?')} "
+        f"ON CONFLICT ({', '.join(ROLLUP_KEYS)}) DO UPDATE SET {sets}"
+    )
+
+
+def rollup_select_sql(where: str = "") -> str:
+    return _rollup_select(where)

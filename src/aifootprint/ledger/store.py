@@ -1,0 +1,278 @@
+"""The SQLite file behind the ledger: open (validate, create, migrate), write batches, read rows and sums.
+
+WAL mode lets readers (reports, exports) run while writers append; ``BEGIN IMMEDIATE`` plus a busy timeout
+serialises writers of several threads and processes; ``synchronous=NORMAL`` keeps every committed
+transaction across a crash of the process (``kill -9``), though not across a power cut (documented).
+A file that is not an aifootprint ledger is never modified.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from ..errors import AifootprintError
+from . import schema
+
+SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS: Final = 30_000
+
+
+class LedgerError(AifootprintError):
+    """The ledger file cannot be used: not SQLite, not a ledger, corrupt, too new, or not writable."""
+
+
+def default_path() -> Path:
+    """``<user data dir>/aifootprint/ledger.db`` (``~/.local/share`` on Linux, Application Support on macOS,
+    ``%LOCALAPPDATA%`` on Windows)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("aifootprint", appauthor=False)) / "ledger.db"
+
+
+def _check_header(path: Path) -> None:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise LedgerError(f"ledger {path}: cannot be read ({exc.strerror})") from None
+    if head and head != SQLITE_MAGIC:
+        raise LedgerError(
+            f"ledger {path} is not a SQLite database (another kind of file, or corrupt); it was left "
+            "untouched: move it away or point AIFOOTPRINT_LEDGER at another path"
+        )
+
+
+class Store:
+    """One connection to a ledger file. Not thread-safe by itself: the :class:`Ledger` serialises writes."""
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
+        self.path = Path(path)
+        if self.path.exists():
+            if self.path.is_dir():
+                raise LedgerError(
+                    f"ledger {self.path} is a directory; give a file path such as {self.path}/ledger.db"
+                )
+            _check_header(self.path)
+        elif not create:
+            raise LedgerError(
+                f"no ledger at {self.path} yet: instrumented calls are recorded there once "
+                "aifootprint.instrument() runs (or set AIFOOTPRINT_LEDGER / --ledger to another file)"
+            )
+        else:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LedgerError(
+                    f"ledger {self.path}: cannot create its directory ({exc.strerror})"
+                ) from None
+        try:
+            self.db = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise LedgerError(f"ledger {self.path}: cannot be opened ({exc})") from None
+        try:
+            self._prepare()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise LedgerError(f"ledger {self.path}: {_describe(exc)}") from None
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _prepare(self) -> None:
+        db = self.db
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        app_id, version = self._identity()
+        if app_id != schema.APPLICATION_ID:
+            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            if tables or app_id != 0:
+                shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+                raise LedgerError(
+                    f"ledger {self.path} is a SQLite database of another application "
+                    f"(tables: {shown or 'none'}); it was left untouched: point AIFOOTPRINT_LEDGER at "
+                    "another path"
+                )
+        if version > schema.SCHEMA_VERSION:
+            raise LedgerError(
+                f"ledger {self.path} has schema version {version}, newer than this aifootprint supports "
+                f"({schema.SCHEMA_VERSION}): upgrade aifootprint (pip install -U aifootprint)"
+            )
+        if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        if version < schema.SCHEMA_VERSION:
+            self._create_or_migrate()
+
+    def _identity(self) -> tuple[int, int]:
+        app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        return int(app_id), int(version)
+
+    def _create_or_migrate(self) -> None:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")  # one process creates or migrates; the others wait, then see it done
+        try:
+            app_id, version = self._identity()
+            if app_id == 0 and version == 0:
+                schema.create_v1(db)
+                version = 1
+            while version < schema.SCHEMA_VERSION:
+                schema.MIGRATIONS[version](db)
+                version += 1
+                db.execute(f"PRAGMA user_version = {version}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    @property
+    def version(self) -> int:
+        return self._identity()[1]
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writing --------------------------------------------------------------------------------------------
+    def write(self, rows: Sequence[tuple[Any, ...]], *, ignore_duplicates: bool = False) -> int:
+        """Insert rows (``schema.INSERT_COLUMNS`` order) and their rollup sums in one transaction.
+
+        With ``ignore_duplicates``, rows whose ``(source, external_id)`` is already there are skipped (and
+        left out of the sums). Returns the number of rows inserted."""
+        if not rows:
+            return 0
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            last = db.execute("SELECT COALESCE(MAX(id), 0) FROM entries").fetchone()[0]
+            db.executemany(schema.insert_sql(ignore_duplicates=ignore_duplicates), rows)
+            inserted = db.execute("SELECT COUNT(*) FROM entries WHERE id > ?", (last,)).fetchone()[0]
+            if inserted:
+                db.execute(schema.rollup_add_sql(), (last,))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return int(inserted)
+
+    # -- reading --------------------------------------------------------------------------------------------
+    @staticmethod
+    def _where(since: float | None, until: float | None) -> tuple[str, list[float]]:
+        clauses, params = [], []
+        if since is not None:
+            clauses.append("ts >= ?")
+            params.append(since)
+        if until is not None:
+            clauses.append("ts < ?")
+            params.append(until)
+        return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def count(self, since: float | None = None, until: float | None = None) -> int:
+        where, params = self._where(since, until)
+        return int(self.db.execute(f"SELECT COUNT(*) FROM entries {where}", params).fetchone()[0])
+
+    def versions(self, since: float | None = None, until: float | None = None) -> dict[str, list[str]]:
+        """Data and methodology versions of the first and last entries of ``[since, until)``."""
+        where, params = self._where(since, until)
+        cols = "data_version, methodology_version, aifootprint_version"
+        found = [
+            self.db.execute(
+                f"SELECT {cols} FROM entries {where} ORDER BY ts {order} LIMIT 1", params
+            ).fetchone()
+            for order in ("ASC", "DESC")
+        ]
+        rows = [r for r in found if r is not None]
+        names = ("data_versions", "methodology_versions", "aifootprint_versions")
+        return {n: sorted({str(r[i]) for r in rows if r[i] is not None}) for i, n in enumerate(names)}
+
+    def span(self) -> tuple[float, float] | None:
+        """Start times of the first and last entries, or None for an empty ledger."""
+        lo, hi = self.db.execute("SELECT MIN(ts), MAX(ts) FROM entries").fetchone()
+        return None if lo is None else (float(lo), float(hi))
+
+    def rows(
+        self, since: float | None = None, until: float | None = None, *, chunk: int = 10_000
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Entries in ``[since, until)`` in recording order, ``chunk`` rows at a time (``COLUMN_NAMES``)."""
+        where, params = self._where(since, until)
+        cur = self.db.execute(
+            f"SELECT {', '.join(schema.COLUMN_NAMES)} FROM entries {where} ORDER BY id", params
+        )
+        try:
+            while batch := cur.fetchmany(chunk):
+                yield batch
+        finally:
+            cur.close()
+
+    def sums(self, since: float | None = None, until: float | None = None) -> list[tuple[Any, ...]]:
+        """Sums per UTC day and rollup key over ``[since, until)``: ``(day, *ROLLUP_KEYS[1:], *counts,
+        *sums)`` where ``day`` is days since 1970-01-01. Whole hours come from the rollup table, the partial
+        hours at either end from the entries themselves."""
+        h0 = -math.inf if since is None else math.ceil(since / 3600)
+        h1 = math.inf if until is None else math.floor(until / 3600)
+        keys = schema.ROLLUP_KEYS[1:]
+        n_counts = len(schema.ROLLUP_COUNTS)
+        acc: dict[tuple[Any, ...], list[Any]] = {}
+
+        def add(rows: Iterator[tuple[Any, ...]] | list[tuple[Any, ...]], hourly: bool) -> None:
+            for r in rows:
+                k = (int(r[0] // 24) if hourly else int(r[0]), *r[1 : 1 + len(keys)])
+                vals = r[1 + len(keys) :]
+                a = acc.get(k)
+                if a is None:
+                    acc[k] = list(vals)
+                else:
+                    for j, v in enumerate(vals):
+                        a[j] += v
+
+        edges: list[tuple[float | None, float | None]]
+        if h0 < h1:
+            clauses: list[str] = []
+            params: list[float] = []
+            if h0 != -math.inf:
+                clauses.append("hour >= ?")
+                params.append(int(h0))
+            if h1 != math.inf:
+                clauses.append("hour < ?")
+                params.append(int(h1))
+            where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+            cols = ", ".join(f"SUM({c})" for c in (*schema.ROLLUP_COUNTS, *schema.ROLLUP_SUMS))
+            group = ", ".join(keys)
+            add(
+                self.db.execute(
+                    f"SELECT hour / 24, {group}, {cols} FROM rollup {where} GROUP BY hour / 24, {group}",
+                    params,
+                ),
+                hourly=False,
+            )
+            edges = []
+            if since is not None and since < h0 * 3600:
+                edges.append((since, h0 * 3600))
+            if until is not None and h1 * 3600 < until:
+                edges.append((h1 * 3600, until))
+        else:
+            edges = [(since, until)]  # both ends inside the same hour (or an empty range)
+        for lo, hi in edges:
+            if lo is not None and hi is not None and lo >= hi:
+                continue
+            where, edge_params = self._where(lo, hi)
+            add(self.db.execute(schema.rollup_select_sql(where), edge_params), hourly=True)
+        for a in acc.values():  # SQLite returns floats for SUM over REAL and ints for INTEGER columns
+            for j in range(n_counts):
+                a[j] = int(a[j])
+        return [(*k, *v) for k, v in acc.items()]
+
+
+def _describe(exc: sqlite3.DatabaseError) -> str:
+    msg = str(exc)
+    if "not a database" in msg or "malformed" in msg:
+        return f"is corrupt ({msg}); it was left untouched: move it away or restore a backup"
+    if "readonly" in msg or "unable to open" in msg:
+        return f"cannot be written ({msg}): check the file's permissions or choose another path"
+    return msg

@@ -1,0 +1,149 @@
+"""The SQLite file: creation, validation of foreign/corrupt/newer files, migrations, sums over periods."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from aifootprint.ledger import LedgerError, Store, schema
+from aifootprint.ledger.ledger import row_context
+
+from .helpers import T0, entry, failed
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_new_ledger_is_ours_in_wal_mode_at_the_current_schema(tmp_path: Path) -> None:
+    store = Store(tmp_path / "sub" / "l.db")
+    db = store.db
+    assert db.execute("PRAGMA application_id").fetchone()[0] == schema.APPLICATION_ID
+    assert store.version == schema.SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")} >= {
+        "entries",
+        "rollup",
+    }
+    cols = [r[1] for r in db.execute("PRAGMA table_info(entries)")]
+    assert tuple(cols) == schema.COLUMN_NAMES
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"name,value\nx,1\n", "not a SQLite database"),
+        (b"SQLite format 3\x00" + b"\xff" * 2000, "corrupt"),
+    ],
+)
+def test_files_that_are_not_ledgers_are_refused_and_left_untouched(
+    tmp_path: Path, content: bytes, needle: str
+) -> None:
+    (tmp_path / "d").mkdir()
+    path = tmp_path / "d" / "l.db"
+    path.write_bytes(content)
+    before = digest(path)
+    with pytest.raises(LedgerError, match=needle) as info:
+        Store(path)
+    assert "\n" not in str(info.value)
+    assert digest(path) == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["l.db"]  # no -wal / -shm left behind
+
+
+def test_another_applications_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE users (id INTEGER, name TEXT)")
+    db.execute("INSERT INTO users VALUES (1, 'ada')")
+    db.commit()
+    db.close()
+    before = digest(path)
+    with pytest.raises(LedgerError, match=r"another application \(tables: users\)"):
+        Store(path)
+    assert digest(path) == before
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "l.db"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(LedgerError, match="schema version 99, newer than this aifootprint supports"):
+        Store(path)
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(LedgerError, match="no ledger at"):
+        Store(tmp_path / "nope.db", create=False)
+    assert not (tmp_path / "nope.db").exists()
+    with pytest.raises(LedgerError, match="is a directory"):
+        Store(tmp_path)
+
+
+def test_migration_from_version_1_builds_the_rollup_from_the_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    schema.create_v1(db)
+    ctx = row_context()
+    rows = [schema.row_of(entry(i, labels={"team": "a" if i % 3 else "b"}), ctx) for i in range(40)]
+    rows.append(schema.row_of(failed(3), ctx))
+    db.executemany(schema.insert_sql(), rows)
+    db.close()
+    store = Store(path)
+    assert store.version == 2
+    n, with_imp, gwp = store.db.execute(
+        "SELECT SUM(entries), SUM(with_impacts), SUM(gwp_usage) FROM rollup"
+    ).fetchone()
+    assert (n, with_imp) == (41, 40)
+    direct = store.db.execute("SELECT SUM(gwp_usage) FROM entries").fetchone()[0]
+    assert gwp == pytest.approx(direct, rel=1e-12)
+    store.close()
+
+
+def brute_force(
+    rows: list[tuple[object, ...]], since: float | None, until: float | None
+) -> tuple[int, float]:
+    i_ts = schema.COLUMN_NAMES.index("ts")
+    i_e = schema.COLUMN_NAMES.index("energy_usage")
+    sel = [r for r in rows if (since is None or r[i_ts] >= since) and (until is None or r[i_ts] < until)]
+    return len(sel), sum(float(r[i_e] or 0.0) for r in sel)  # type: ignore[arg-type]
+
+
+def test_sums_over_any_period_match_the_rows(tmp_path: Path) -> None:
+    store = Store(tmp_path / "l.db")
+    ctx = row_context()
+    rng = random.Random(4)
+    entries = [entry(i, ts=T0 + rng.uniform(0, 5 * 86400)) for i in range(300)]
+    entries += [failed(i) for i in range(5)]
+    store.write([schema.row_of(e, ctx) for e in entries])
+    all_rows = [r for chunk in store.rows() for r in chunk]
+    assert len(all_rows) == 305
+    n_idx = 1 + len(schema.ROLLUP_KEYS[1:])
+    e_idx = n_idx + len(schema.ROLLUP_COUNTS) + schema.ROLLUP_SUMS.index("energy_usage")
+    periods = [(None, None), (T0 + 3600.5, None), (None, T0 + 86400 * 2 + 17), (T0 + 10, T0 + 20)]
+    periods += [tuple(sorted((T0 + rng.uniform(-1e4, 5e5), T0 + rng.uniform(-1e4, 5e5)))) for _ in range(20)]
+    for since, until in periods:
+        sums = store.sums(since, until)
+        n = sum(r[n_idx] for r in sums)
+        energy = sum(r[e_idx] for r in sums)
+        want_n, want_e = brute_force(all_rows, since, until)
+        assert n == want_n == store.count(since, until), (since, until)
+        assert energy == pytest.approx(want_e, rel=1e-9, abs=1e-15), (since, until)
+    store.close()
+
+
+def test_imported_rows_are_not_added_twice(tmp_path: Path) -> None:
+    store = Store(tmp_path / "l.db")
+    ctx = row_context()
+    rows = [schema.row_of(entry(i, external_id=f"run-{i}"), ctx) for i in range(5)]
+    assert store.write(rows, ignore_duplicates=True) == 5
+    assert store.write(rows, ignore_duplicates=True) == 0
+    assert store.count() == 5
+    assert store.db.execute("SELECT SUM(entries) FROM rollup").fetchone()[0] == 5
+    store.close()
