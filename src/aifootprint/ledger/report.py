@@ -123,7 +123,7 @@ def _market_key(kind: str, provider: str, labels: Mapping[str, str]) -> tuple[st
     if kind == "api":
         return (provider,)
     site = labels.get("site")
-    return (f"site:{site}", "local") if site else ("local",)
+    return (f"site:{site}",) if site else ("local",)  # a site without a table of its own falls back
 
 
 # -- aggregation -------------------------------------------------------------------------------------------

@@ -11,12 +11,15 @@ migration runs on every new file:
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from .._version import __version__
 from ..records import INDICATORS, UNITS
+
+from .entry import server_host
 
 if TYPE_CHECKING:
     from .entry import Entry
@@ -195,8 +198,6 @@ def labels_json(labels: Mapping[str, str]) -> str:
 
 def row_of(e: Entry, ctx: RowContext) -> tuple[Any, ...]:
     """The row (``INSERT_COLUMNS`` order) of one entry; computes lazy impacts."""
-    from .entry import server_host
-
     imp = e.impacts
     u = e.usage
     if imp is not None:
@@ -243,6 +244,59 @@ def insert_sql(*, ignore_duplicates: bool = False) -> str:
     verb = "INSERT OR IGNORE" if ignore_duplicates else "INSERT"
     marks = ", ".join("?" * len(INSERT_COLUMNS))
     return f"{verb} INTO entries ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})"
+
+
+_I = {c: i for i, c in enumerate(INSERT_COLUMNS)}
+_KEY_COLS: Final = tuple(_I[k] for k in ROLLUP_KEYS[1:])
+_I_TS, _I_ERR = _I["ts"], _I["error"]
+_I_IN, _I_OUT, _I_LAT, _I_DUR = _I["input_tokens"], _I["output_tokens"], _I["latency_s"], _I["duration_s"]
+_I_IMP0 = _I[IMPACT_COLUMNS[0]]
+_I_IMP1 = _I_IMP0 + len(IMPACT_COLUMNS)
+
+
+_key_of = operator.itemgetter(*_KEY_COLS)
+_counts_of = operator.itemgetter(_I_IN, _I_OUT, _I_LAT, _I_DUR)
+
+
+def rollup_of(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Hourly sums of rows (``INSERT_COLUMNS`` order) as rollup rows (keys, counts, sums)."""
+    groups: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    for r in rows:
+        key = (r[_I_TS] // 3600, _key_of(r))
+        g = groups.get(key)
+        if g is None:
+            groups[key] = [r]
+        else:
+            g.append(r)
+    out = []
+    n_imp = len(IMPACT_COLUMNS)
+    for (hour, keys), g in groups.items():
+        ok = [r[_I_IMP0:_I_IMP1] for r in g if r[_I_ERR] is None]
+        sums = [sum(col) for col in zip(*ok, strict=True)] if ok else [0.0] * n_imp
+        n_in, n_out, lat, dur = zip(*map(_counts_of, g), strict=True)
+        out.append(
+            (
+                int(hour),
+                *["" if k is None else k for k in keys],
+                len(g),
+                len(ok),
+                sum(x or 0 for x in n_in),
+                sum(x or 0 for x in n_out),
+                sum(x or 0.0 for x in lat),
+                sum(x or 0.0 for x in dur),
+                *sums,
+            )
+        )
+    return out
+
+
+def upsert_rollup_sql() -> str:
+    names = (*ROLLUP_KEYS, *ROLLUP_COUNTS, *ROLLUP_SUMS)
+    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in (*ROLLUP_COUNTS, *ROLLUP_SUMS))
+    return (
+        f"INSERT INTO rollup ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+        f"ON CONFLICT ({', '.join(ROLLUP_KEYS)}) DO UPDATE SET {sets}"
+    )
 
 
 def rollup_add_sql() -> str:

@@ -149,17 +149,19 @@ class Store:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
-            last = db.execute("SELECT COALESCE(MAX(id), 0) FROM entries").fetchone()[0]
-            db.executemany(schema.insert_sql(ignore_duplicates=ignore_duplicates), rows)
-            inserted = db.execute("SELECT COUNT(*) FROM entries WHERE id > ?", (last,)).fetchone()[0]
-            if inserted:
-                db.execute(schema.rollup_add_sql(), (last,))
+            if ignore_duplicates:  # keep only the rows really inserted, for the sums
+                sql = schema.insert_sql(ignore_duplicates=True)
+                rows = [r for r in rows if db.execute(sql, r).rowcount == 1]
+            else:
+                db.executemany(schema.insert_sql(), rows)
+            if rows:
+                db.executemany(schema.upsert_rollup_sql(), schema.rollup_of(rows))
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
-        return int(inserted)
+        return len(rows)
 
     # -- reading --------------------------------------------------------------------------------------------
     @staticmethod
