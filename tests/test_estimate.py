@@ -324,3 +324,14 @@ def test_suggestions_prefer_names_containing_the_query() -> None:
     with pytest.raises(af.UnknownModelError) as err:
         af.estimate("llama", output_tokens=1)
     assert err.value.suggestions and all("llama" in s.partition("/")[2] for s in err.value.suggestions)
+
+
+def test_zone_overlay_keeping_the_inherited_gwp_keeps_its_basis(tmp_path: Path) -> None:
+    (tmp_path / "aifootprint.toml").write_text(
+        '[zones."US-VA"]\nwater_l_per_kwh = 2.0\nsource = "utility report"\n'
+        '[zones."FRA-S2"]\nparent = "FRA"\ngwp_kgco2eq_per_kwh = 0.03\ngwp_basis = "combustion"\n',
+        encoding="utf-8",
+    )
+    cat = af.get_catalog()
+    assert cat.zone("US-VA").gwp_basis == "combustion"  # eGRID factor inherited, still combustion-only
+    assert cat.zone("FRA-S2").gwp_basis == "combustion"

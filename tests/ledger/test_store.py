@@ -147,3 +147,12 @@ def test_imported_rows_are_not_added_twice(tmp_path: Path) -> None:
     assert store.count() == 5
     assert store.db.execute("SELECT SUM(entries) FROM rollup").fetchone()[0] == 5
     store.close()
+
+
+def test_docs_list_every_column() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "ledger.md").read_text(encoding="utf-8")
+    for name in schema.COLUMN_NAMES:
+        if name in schema.IMPACT_COLUMNS:
+            continue
+        assert f"| `{name}` |" in text, name
+    assert "`energy_usage_low`, `energy_usage`, `energy_usage_high`" in text
