@@ -8,7 +8,9 @@ Exception tree::
     ├── UnknownModelError(LookupError)    model not in the catalogue (lists close matches)
     ├── UnknownZoneError(LookupError)     electricity zone not in the catalogue
     ├── UnknownHardwareError(LookupError) accelerator or server archetype not in the catalogue
-    └── UnknownProviderError(LookupError) provider without a datacenter row
+    ├── UnknownProviderError(LookupError) provider without a datacenter row
+    └── LedgerError                       ledger file unusable: not SQLite, another application's, corrupt,
+                                          newer schema, not writable (aifootprint.ledger.store)
 
 Quality problems of an estimate are not exceptions: they are stable codes in ``Impacts.warnings``
 (see :data:`WARNING_CODES`).
@@ -73,4 +75,5 @@ WARNING_CODES: Final[dict[str, str]] = {
     "datacenter-defaulted": "the provider publishes no PUE/WUE; industry-average ranges are used",
     "usage-counted": "the provider reported no token usage; tokens were counted from the text (chars / 4)",
     "stream-incomplete": "the stream was closed before its end; impacts cover what was consumed",
+    "embodied-not-included": "hardware manufacturing (embodied impacts) is not counted: electricity use only",
 }

@@ -120,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--zone", help="electricity zone for rows that name no country (default: the row's country)"
     )
     p.add_argument(
+        "--timezone",
+        metavar="NAME",
+        help="time zone of the files' timestamps, e.g. Europe/Paris (CodeCarbon writes local time without an "
+        "offset; default: this machine's)",
+    )
+    p.add_argument(
         "--label", action="append", default=[], metavar="KEY=VALUE", help="label every imported entry"
     )
     p = sub.add_parser("ledger", help="where the ledger is and what it holds")

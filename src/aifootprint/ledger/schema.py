@@ -4,8 +4,9 @@ Schema versions (``PRAGMA user_version``); a new ledger is created at version 1 
 migration runs on every new file:
 
 1. ``entries``: one row per call or run.
-2. ``rollup``: hourly sums of ``entries`` per provider, model, zone, labels...; kept in the same transaction
-   as the rows, so reports read a few thousand sums instead of millions of rows. Built from the rows.
+2. ``rollup`` and ``rollup_day``: hourly and daily sums of ``entries`` per provider, model, zone, labels...;
+   kept in the same transaction as the rows, so reports read a few thousand sums instead of millions of
+   rows. Built from the rows.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .._version import __version__
 from ..records import INDICATORS, UNITS
-
 from .entry import server_host
 
 if TYPE_CHECKING:
@@ -123,20 +123,29 @@ def _ddl_v1() -> list[str]:
 _NOT_NULL: Final = frozenset({"ts", "kind", "source", "complete", "stream", "energy_method"})
 
 
-def _ddl_rollup() -> list[str]:
-    keys = ", ".join(f"{k} {'INTEGER' if k == 'hour' else 'TEXT'} NOT NULL" for k in ROLLUP_KEYS)
+#: Rollup tables by period: hourly sums (for periods that start or end inside a day) and daily sums.
+ROLLUP_TABLES: Final[dict[str, str]] = {"hour": "rollup", "day": "rollup_day"}
+PERIOD_SECONDS: Final[dict[str, int]] = {"hour": 3600, "day": 86400}
+
+
+def _rollup_names(period: str) -> tuple[str, ...]:
+    return (period, *ROLLUP_KEYS[1:], *ROLLUP_COUNTS, *ROLLUP_SUMS)
+
+
+def _ddl_rollup(period: str) -> list[str]:
+    keys = ", ".join(f"{k} TEXT NOT NULL" for k in ROLLUP_KEYS[1:])
     counts = ", ".join(f"{c} INTEGER NOT NULL" for c in ROLLUP_COUNTS)
     sums = ", ".join(f"{c} REAL NOT NULL" for c in ROLLUP_SUMS)
     return [
-        f"CREATE TABLE rollup ({keys}, {counts}, {sums}, "
-        f"PRIMARY KEY ({', '.join(ROLLUP_KEYS)})) WITHOUT ROWID"
+        f"CREATE TABLE {ROLLUP_TABLES[period]} ({period} INTEGER NOT NULL, {keys}, {counts}, {sums}, "
+        f"PRIMARY KEY ({period}, {', '.join(ROLLUP_KEYS[1:])})) WITHOUT ROWID"
     ]
 
 
-def _rollup_select(where: str = "") -> str:
-    """Aggregate ``entries`` rows into rollup rows (used by the migration and by reports on partial hours)."""
+def _rollup_select(where: str = "", period: str = "hour") -> str:
+    """Aggregate ``entries`` rows into rollup rows (the migration, and reports on partial hours)."""
     keys = ", ".join(
-        "CAST(ts / 3600 AS INTEGER)" if k == "hour" else f"COALESCE({k}, '')" for k in ROLLUP_KEYS
+        (f"CAST(ts / {PERIOD_SECONDS[period]} AS INTEGER)", *(f"COALESCE({k}, '')" for k in ROLLUP_KEYS[1:]))
     )
     counts = "COUNT(*), SUM(error IS NULL), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0)"
     sums = ", ".join(f"COALESCE(SUM({c}), 0.0)" for c in ROLLUP_SUMS)
@@ -144,9 +153,10 @@ def _rollup_select(where: str = "") -> str:
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
-    for stmt in _ddl_rollup():
-        db.execute(stmt)
-    db.execute(f"INSERT INTO rollup {_rollup_select()}")
+    for period, table in ROLLUP_TABLES.items():
+        for stmt in _ddl_rollup(period):
+            db.execute(stmt)
+        db.execute(f"INSERT INTO {table} {_rollup_select('', period)}")
 
 
 #: version -> migration from that version to the next, run inside one write transaction.
@@ -290,24 +300,29 @@ def rollup_of(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return out
 
 
-def upsert_rollup_sql() -> str:
-    names = (*ROLLUP_KEYS, *ROLLUP_COUNTS, *ROLLUP_SUMS)
+def daily_of(hourly: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Daily sums of hourly rollup rows."""
+    n_keys = len(ROLLUP_KEYS)
+    acc: dict[tuple[Any, ...], list[Any]] = {}
+    for r in hourly:
+        key = (r[0] // 24, *r[1:n_keys])
+        a = acc.get(key)
+        if a is None:
+            acc[key] = list(r[n_keys:])
+        else:
+            for j, v in enumerate(r[n_keys:]):
+                a[j] += v
+    return [(*k, *v) for k, v in acc.items()]
+
+
+def upsert_rollup_sql(period: str = "hour") -> str:
+    names = _rollup_names(period)
     sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in (*ROLLUP_COUNTS, *ROLLUP_SUMS))
     return (
-        f"INSERT INTO rollup ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-        f"ON CONFLICT ({', '.join(ROLLUP_KEYS)}) DO UPDATE SET {sets}"
+        f"INSERT INTO {ROLLUP_TABLES[period]} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+        f"ON CONFLICT ({period}, {', '.join(ROLLUP_KEYS[1:])}) DO UPDATE SET {sets}"
     )
 
 
-def rollup_add_sql() -> str:
-    """Add the sums of the entries with ``id > ?`` to the rollup (the rows just inserted)."""
-    names = (*ROLLUP_KEYS, *ROLLUP_COUNTS, *ROLLUP_SUMS)
-    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in (*ROLLUP_COUNTS, *ROLLUP_SUMS))
-    return (
-        f"INSERT INTO rollup ({', '.join(names)}) {_rollup_select('WHERE id > ?')} "
-        f"ON CONFLICT ({', '.join(ROLLUP_KEYS)}) DO UPDATE SET {sets}"
-    )
-
-
-def rollup_select_sql(where: str = "") -> str:
-    return _rollup_select(where)
+def rollup_select_sql(where: str = "", period: str = "hour") -> str:
+    return _rollup_select(where, period)

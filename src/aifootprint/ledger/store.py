@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -155,7 +155,9 @@ class Store:
             else:
                 db.executemany(schema.insert_sql(), rows)
             if rows:
-                db.executemany(schema.upsert_rollup_sql(), schema.rollup_of(rows))
+                hourly = schema.rollup_of(rows)
+                db.executemany(schema.upsert_rollup_sql("hour"), hourly)
+                db.executemany(schema.upsert_rollup_sql("day"), schema.daily_of(hourly))
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
@@ -214,57 +216,60 @@ class Store:
 
     def sums(self, since: float | None = None, until: float | None = None) -> list[tuple[Any, ...]]:
         """Sums per UTC day and rollup key over ``[since, until)``: ``(day, *ROLLUP_KEYS[1:], *counts,
-        *sums)`` where ``day`` is days since 1970-01-01. Whole hours come from the rollup table, the partial
-        hours at either end from the entries themselves."""
-        h0 = -math.inf if since is None else math.ceil(since / 3600)
-        h1 = math.inf if until is None else math.floor(until / 3600)
-        keys = schema.ROLLUP_KEYS[1:]
+        *sums)`` where ``day`` is days since 1970-01-01. Whole days come from the daily sums, whole hours of
+        partial days from the hourly sums, and the partial hours at either end from the entries."""
+        n_keys = len(schema.ROLLUP_KEYS)
         n_counts = len(schema.ROLLUP_COUNTS)
         acc: dict[tuple[Any, ...], list[Any]] = {}
+        cols = ", ".join(f"SUM({c})" for c in (*schema.ROLLUP_COUNTS, *schema.ROLLUP_SUMS))
+        group = ", ".join(schema.ROLLUP_KEYS[1:])
 
-        def add(rows: Iterator[tuple[Any, ...]] | list[tuple[Any, ...]], hourly: bool) -> None:
+        def add(rows: Iterable[tuple[Any, ...]], per_day: int) -> None:
             for r in rows:
-                k = (int(r[0] // 24) if hourly else int(r[0]), *r[1 : 1 + len(keys)])
-                vals = r[1 + len(keys) :]
+                k = (r[0] // per_day, *r[1:n_keys])
                 a = acc.get(k)
                 if a is None:
-                    acc[k] = list(vals)
+                    acc[k] = list(r[n_keys:])
                 else:
-                    for j, v in enumerate(vals):
+                    for j, v in enumerate(r[n_keys:]):
                         a[j] += v
 
-        edges: list[tuple[float | None, float | None]]
-        if h0 < h1:
-            clauses: list[str] = []
-            params: list[float] = []
-            if h0 != -math.inf:
-                clauses.append("hour >= ?")
-                params.append(int(h0))
-            if h1 != math.inf:
-                clauses.append("hour < ?")
-                params.append(int(h1))
-            where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-            cols = ", ".join(f"SUM({c})" for c in (*schema.ROLLUP_COUNTS, *schema.ROLLUP_SUMS))
-            group = ", ".join(keys)
-            add(
-                self.db.execute(
-                    f"SELECT hour / 24, {group}, {cols} FROM rollup {where} GROUP BY hour / 24, {group}",
-                    params,
-                ),
-                hourly=False,
-            )
-            edges = []
-            if since is not None and since < h0 * 3600:
-                edges.append((since, h0 * 3600))
-            if until is not None and h1 * 3600 < until:
-                edges.append((h1 * 3600, until))
-        else:
-            edges = [(since, until)]  # both ends inside the same hour (or an empty range)
-        for lo, hi in edges:
+        def span(lo: float | None, hi: float | None, period: str | None) -> None:
+            """Add ``[lo, hi)``: whole periods from the rollup table, the rest one level finer."""
             if lo is not None and hi is not None and lo >= hi:
-                continue
-            where, edge_params = self._where(lo, hi)
-            add(self.db.execute(schema.rollup_select_sql(where), edge_params), hourly=True)
+                return
+            if period is None:  # the entries themselves
+                where, params = self._where(lo, hi)
+                add(self.db.execute(schema.rollup_select_sql(where), params), 24)
+                return
+            size = schema.PERIOD_SECONDS[period]
+            p0 = None if lo is None else math.ceil(lo / size)
+            p1 = None if hi is None else math.floor(hi / size)
+            finer = "hour" if period == "day" else None
+            if p0 is not None and p1 is not None and p0 >= p1:
+                span(lo, hi, finer)  # no whole period inside
+                return
+            clauses, params2 = [], []
+            if p0 is not None:
+                clauses.append(f"{period} >= ?")
+                params2.append(p0)
+            if p1 is not None:
+                clauses.append(f"{period} < ?")
+                params2.append(p1)
+            where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+            table = schema.ROLLUP_TABLES[period]
+            sql = f"SELECT {period}, {group}, {cols} FROM {table} {where} GROUP BY {period}, {group}"
+            add(self.db.execute(sql, params2), 1 if period == "day" else 24)
+            if p0 is not None and lo is not None and lo < p0 * size:
+                span(lo, p0 * size, finer)
+            if p1 is not None and hi is not None and p1 * size < hi:
+                span(p1 * size, hi, finer)
+
+        self.db.execute("BEGIN")  # one snapshot for every query
+        try:
+            span(since, until, "day")
+        finally:
+            self.db.execute("COMMIT")
         for a in acc.values():  # SQLite returns floats for SUM over REAL and ints for INTEGER columns
             for j in range(n_counts):
                 a[j] = int(a[j])

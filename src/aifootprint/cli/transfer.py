@@ -1,0 +1,111 @@
+"""``aifootprint export`` (ledger -> CSV / JSON / JSON Lines / Parquet) and ``aifootprint import``
+(CodeCarbon emissions.csv -> ledger)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import AifootprintError
+from .ledger_common import ledger_file, open_store, period
+from .progress import Progress
+
+
+@contextlib.contextmanager
+def _atomic_output(path: Path) -> Iterator[BinaryIO]:
+    """A new file beside ``path``, renamed onto it when the block succeeds and removed when it fails, so
+    that ``path`` is never left half-written."""
+    if path.is_dir():
+        raise AifootprintError(
+            f"cannot write {path}: it is a directory; give a file name such as {path}/export.csv"
+        )
+    parent = path.parent
+    if not parent.is_dir():
+        raise AifootprintError(f"cannot write {path}: the directory {parent} does not exist")
+    tmp = parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    try:  # O_EXCL: never follow or reuse someone else's file; 0o666 & ~umask like a plain open()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as exc:
+        raise AifootprintError(f"cannot write in {parent}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ..ledger.export import export, require_pyarrow
+
+    fmt: str = args.format
+    output = None if args.output in (None, "", "-") else Path(args.output).expanduser()  # "-": stdout
+    if fmt == "parquet":
+        require_pyarrow()
+        if output is None and sys.stdout.isatty():
+            raise AifootprintError(
+                "Parquet is binary: not written to a terminal; use -o FILE.parquet or redirect stdout"
+            )
+    since, until = period(args)
+    store = open_store(args)
+    try:
+        total = store.count(since, until)
+        with Progress(total, "rows", "export") as advance:
+            if output is not None:
+                with _atomic_output(output) as fh:
+                    n = export(store, fh, fmt, since=since, until=until, progress=advance)
+                print(f"exported {n} entries ({fmt}) to {output}", file=sys.stderr)
+            else:
+                sys.stdout.flush()
+                out = sys.stdout.buffer
+                export(store, out, fmt, since=since, until=until, progress=advance)
+                out.flush()
+    finally:
+        store.close()
+    return 0
+
+
+def _labels(values: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise AifootprintError(f"--label {item!r}: expected KEY=VALUE, e.g. --label team=research")
+        out[key.strip()] = value
+    return out
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from ..ledger.codecarbon import read_codecarbon, write_runs
+
+    labels = _labels(args.label)
+    tz = None
+    if getattr(args, "timezone", None):  # a --timezone option, where the parser offers one
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            tz = ZoneInfo(args.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise AifootprintError(
+                f"--timezone {args.timezone!r}: not a time zone name such as Europe/Paris or UTC"
+            ) from None
+    path = ledger_file(args)
+    parsed = read_codecarbon(args.files, zone=args.zone, labels=labels, tz=tz)  # every file, before writing
+    store = open_store(args, create=True)
+    try:
+        done = write_runs(store, parsed)
+    finally:
+        store.close()
+    note = ""
+    if done.superseded:
+        note = f"; {done.superseded} intermediate flush() rows superseded by their run's last row"
+    print(f"imported {done.inserted} runs ({done.already} already in the ledger{note}) into {path}")
+    return 0

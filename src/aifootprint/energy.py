@@ -1,0 +1,84 @@
+"""Impacts of a known amount of electricity: local runs, measured or imported (methodology section 14).
+
+    (L1)  E = E_IT × PUE
+    (L2)  GWP = E × grid_GWP ; ADPe = E × grid_ADPe ; PE = E × grid_PE ; water = E × grid_water
+
+each at the low, central and high corner (energy, PUE and grid GWP may be ranges). Embodied impacts are not
+included (warning ``embodied-not-included``): the manufacturing of local hardware comes with local
+measurement. Pure apart from the catalogue lookup of the zone.
+"""
+
+from __future__ import annotations
+
+from .estimator import Estimator, default_estimator
+from .interval import RangeLike, parse_range
+from .records import Factor, Impacts
+
+_BASIS_WARNINGS = {"combustion": "zone-gwp-combustion-only", "co2_combustion": "zone-gwp-co2-only"}
+_NO_EMBODIED = (0.0,) * 15
+
+
+def impacts_from_energy(
+    energy_kwh: RangeLike,
+    *,
+    zone: str,
+    pue: RangeLike = 1.0,
+    name: str = "local run",
+    warnings: tuple[str, ...] = (),
+    energy_source: str = "argument",
+    pue_source: str = "argument",
+    zone_source: str = "argument",
+    estimator: Estimator | None = None,
+) -> Impacts:
+    """Impacts of ``energy_kwh`` of electricity drawn by IT equipment in ``zone``, times ``pue``.
+
+    ``energy_kwh`` and ``pue`` accept numbers or ``(low, high)`` / ``(low, value, high)`` ranges. The
+    boundary is ``server`` when ``pue`` is exactly 1, else ``datacenter``. Water is the off-site water
+    consumed generating the electricity (no on-site cooling water). ``*_source`` say where the inputs come
+    from, for :meth:`Impacts.explain`. Raises :class:`~aifootprint.errors.UnknownZoneError` for an unknown
+    zone and :class:`~aifootprint.errors.InputError` for negative or non-finite inputs.
+    """
+    e_it = parse_range("energy_kwh", energy_kwh)
+    p = parse_range("pue", pue, minimum=1.0)
+    z = (estimator or default_estimator()).catalog.zone(zone)
+    e = (e_it[0] * p[0], e_it[1] * p[1], e_it[2] * p[2])
+    g = z.gwp_kgco2eq_per_kwh
+    usage: list[float] = [*e, e[0] * g[0], e[1] * g[1], e[2] * g[2]]
+    for factor in (z.adpe_kgsbeq_per_kwh, z.pe_mj_per_kwh, z.water_l_per_kwh):
+        usage += (e[0] * factor, e[1] * factor, e[2] * factor)
+    codes = [_BASIS_WARNINGS[z.gwp_basis]] if z.gwp_basis in _BASIS_WARNINGS else []
+    codes.append("embodied-not-included")
+    codes += (w for w in warnings if w not in codes)
+
+    def explainer() -> tuple[Factor, ...]:
+        def flat(label: str, x: float, unit: str, source: str) -> Factor:
+            return Factor(label, x, x, x, unit, source)
+
+        return (
+            Factor("energy drawn by the IT equipment", *e_it, "kWh", energy_source),
+            Factor("PUE", *p, "", pue_source if p != (1.0, 1.0, 1.0) else "none: server boundary"),
+            Factor("energy including facility overhead", *e, "kWh", "E_IT × PUE (L1)"),
+            Factor("zone", "", f"{z.code} ({z.name})", "", "", zone_source),
+            Factor(f"grid GWP ({z.gwp_basis})", *g, "kgCO2eq/kWh", z.gwp_source),
+            flat("grid ADPe", z.adpe_kgsbeq_per_kwh, "kgSbeq/kWh", z.adpe_source),
+            flat("grid PE (ADPf)", z.pe_mj_per_kwh, "MJ/kWh", z.pe_source),
+            flat("grid water (off-site, generation)", z.water_l_per_kwh, "L/kWh", z.water_source),
+            Factor(
+                "embodied impacts",
+                "",
+                "not included",
+                "",
+                "",
+                "hardware manufacturing of local machines is not counted (embodied-not-included)",
+            ),
+        )
+
+    return Impacts(
+        (*usage, *_NO_EMBODIED),
+        model=name,
+        zone=z.code,
+        boundary="server" if p == (1.0, 1.0, 1.0) else "datacenter",
+        warnings=tuple(codes),
+        requests=1,
+        explainer=explainer,
+    )
