@@ -222,6 +222,14 @@ def instructions() -> None:
 
 def main() -> None:
     import sys
+    import tempfile
+
+    # The ledger is on by default: calls are recorded (in a temporary file here). --no-ledger: without it.
+    if "--no-ledger" in sys.argv:
+        sys.argv.remove("--no-ledger")
+        os.environ["AIFOOTPRINT_LEDGER"] = "off"
+    else:
+        os.environ.setdefault("AIFOOTPRINT_LEDGER", os.path.join(tempfile.mkdtemp(), "bench-ledger.db"))
 
     if len(sys.argv) > 1 and sys.argv[1] == "--workload":
         _workload(sys.argv[2], sys.argv[3], int(sys.argv[4]))
@@ -234,6 +242,7 @@ def main() -> None:
     cpu = platform.processor() or platform.machine()
     print(f"machine: {platform.platform()}, {cpu}, {os.cpu_count()} CPUs, python {platform.python_version()}")
     print(f"openai {version('openai')}, httpx {version('httpx')}, wrapt {version('wrapt')}")
+    print(f"ledger: {os.environ['AIFOOTPRINT_LEDGER']}")
     print()
     print("| measure | plain | aifootprint | added |")
     print("|---|---:|---:|---:|")

@@ -85,5 +85,17 @@ def openai_client(body: Mapping[str, Any] = CHAT) -> Any:
     )
 
 
+def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    """``aifootprint ARGV...`` in process: (exit status, stdout, stderr)."""
+    from aifootprint.cli import main
+
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def dumps(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True)

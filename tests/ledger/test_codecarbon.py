@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from aifootprint import api
-from aifootprint.cli import main
 from aifootprint.errors import InputError, UnknownZoneError
 from aifootprint.ledger import Store
 from aifootprint.ledger.codecarbon import import_codecarbon, read_codecarbon
+
+from .helpers import run_cli
 
 
 def columns(text: str) -> list[str]:
@@ -147,15 +148,6 @@ def v2_file(tmp_path: Path) -> Path:
                 country_name="China", region="Guangdong Province"),
         ],
     )  # fmt: skip
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_v3_rows_become_local_measured_entries_with_our_zone_factors(v3_file: Path) -> None:

@@ -13,14 +13,13 @@ from typing import Any
 
 import pytest
 
-from aifootprint.cli import main
 from aifootprint.energy import impacts_from_energy
 from aifootprint.ledger import Entry, Store, schema
 from aifootprint.ledger import export as ex
 from aifootprint.ledger.ledger import row_context
 from aifootprint.ledger.when import iso
 
-from .helpers import T0, entry, failed
+from .helpers import T0, entry, failed, run_cli
 
 TYPES = dict((name, typ) for name, typ, _ in ex.EXPORT_SCHEMA)
 N = 12
@@ -189,20 +188,13 @@ def test_missing_pyarrow_is_a_config_error_naming_the_extra(
 
 
 # -- command line --------------------------------------------------------------------------------------------
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize("extra", [[], ["-o", "-"]])
 def test_cli_exports_csv_to_stdout_by_default(
     ledger: Path, capsys: pytest.CaptureFixture[str], extra: list[str]
 ) -> None:
-    code, out, err = run(capsys, "export", "--ledger", str(ledger), *extra)
+    code, out, err = run_cli(capsys, "export", "--ledger", str(ledger), *extra)
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out, newline="")))
     assert [int(r["id"]) for r in rows] == list(range(1, N + 1))
@@ -211,7 +203,7 @@ def test_cli_exports_csv_to_stdout_by_default(
 
 def test_cli_since_until_select_a_half_open_period(ledger: Path, capsys: pytest.CaptureFixture[str]) -> None:
     since, until = T0 + 600.0 * 3, T0 + 600.0 * 7  # entries 3, 4, 5, 6 (the one at `until` is excluded)
-    code, out, err = run(
+    code, out, err = run_cli(
         capsys,
         "export",
         "--ledger",
@@ -237,7 +229,7 @@ def test_cli_output_file_is_written_whole(
     out_dir.mkdir()
     target = out_dir / "ledger.json"
     target.write_text("old")
-    code, out, err = run(capsys, "export", "--ledger", str(ledger), "--format", "json", "-o", str(target))
+    code, out, err = run_cli(capsys, "export", "--ledger", str(ledger), "--format", "json", "-o", str(target))
     assert code == 0, err
     assert out == ""
     assert f"exported {N} entries (json) to {target}" in err
@@ -248,7 +240,9 @@ def test_cli_output_file_is_written_whole(
 def test_cli_parquet_to_file(ledger: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("pyarrow")
     target = tmp_path / "l.parquet"
-    code, _, err = run(capsys, "export", "--ledger", str(ledger), "--format", "parquet", "-o", str(target))
+    code, _, err = run_cli(
+        capsys, "export", "--ledger", str(ledger), "--format", "parquet", "-o", str(target)
+    )
     assert code == 0, err
     import pyarrow.parquet as pq
 
@@ -268,7 +262,7 @@ def test_cli_failure_midway_leaves_no_partial_file(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setitem(ex._WRITERS, "csv", broken)
-    code, _, err = run(capsys, "export", "--ledger", str(ledger), "-o", str(target))
+    code, _, err = run_cli(capsys, "export", "--ledger", str(ledger), "-o", str(target))
     assert code == 2
     assert err.count("\n") == 1 and "No space left on device" in err
     assert target.read_text() == "previous export"
@@ -292,7 +286,7 @@ def test_cli_bad_inputs_fail_on_one_line(
     if "--ledger" not in args:
         args += ["--ledger", str(ledger)]
     before = sorted(p.name for p in tmp_path.iterdir())
-    code, out, err = run(capsys, "export", *args)
+    code, out, err = run_cli(capsys, "export", *args)
     assert code == 2
     assert out == ""
     assert err.startswith("aifootprint: error: ") and err.count("\n") == 1 and needle in err, err
@@ -300,7 +294,7 @@ def test_cli_bad_inputs_fail_on_one_line(
 
 
 def test_cli_unknown_format_is_an_argparse_error(ledger: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "export", "--ledger", str(ledger), "--format", "xlsx")
+    code, _, err = run_cli(capsys, "export", "--ledger", str(ledger), "--format", "xlsx")
     assert code == 2
     assert "invalid choice: 'xlsx'" in err
 
@@ -310,7 +304,7 @@ def test_cli_parquet_is_not_written_to_a_terminal(
 ) -> None:
     pytest.importorskip("pyarrow")
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
-    code, out, err = run(capsys, "export", "--ledger", str(ledger), "--format", "parquet")
+    code, out, err = run_cli(capsys, "export", "--ledger", str(ledger), "--format", "parquet")
     assert code == 2
     assert out == ""
     assert "not written to a terminal" in err and err.count("\n") == 1
@@ -320,7 +314,7 @@ def test_cli_parquet_without_pyarrow(
     ledger: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "pyarrow", None)
-    code, _, err = run(
+    code, _, err = run_cli(
         capsys, "export", "--ledger", str(ledger), "--format", "parquet", "-o", str(tmp_path / "x.pq")
     )
     assert code == 2

@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 
 import aifootprint as af
-from aifootprint.cli import main
 from aifootprint.ledger import Entry, Store, schema
 from aifootprint.ledger import report as rp
 from aifootprint.ledger.ledger import row_context
 from aifootprint.ledger.when import parse_when
 
-from .helpers import T0, entry, failed
+from .helpers import T0, entry, failed, run_cli
 
 DAY = 86400.0
 
@@ -175,37 +174,30 @@ def test_esrs_summary(tmp_path: Path) -> None:
 
 
 # -- the command line --------------------------------------------------------------------------------------
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_report_command_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "l.db"
     fill(db, mixed()).close()
-    code, out, err = run(capsys, "report", "--ledger", str(db), "--by", "provider")
+    code, out, err = run_cli(capsys, "report", "--ledger", str(db), "--by", "provider")
     assert code == 0, err
     assert "Provider" in out and "openai" in out and "life-cycle" in out and "combustion" in out
     assert "TOTAL" in out and "all (mixed bases)" in out and "≈" in out
-    code, out, _ = run(capsys, "report", "--ledger", str(db), "--by", "model", "--format", "csv")
+    code, out, _ = run_cli(capsys, "report", "--ledger", str(db), "--by", "model", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and {"model", "basis", "entries", "gwp_location_kgCO2eq", "gwp_market_kgCO2eq"} <= set(
         rows[0]
     )
     assert sum(int(r["entries"]) for r in rows if r["model"] != "TOTAL") == 61
-    code, out, _ = run(capsys, "report", "--ledger", str(db), "--by", "label:project", "--format", "json")
+    code, out, _ = run_cli(capsys, "report", "--ledger", str(db), "--by", "label:project", "--format", "json")
     doc = json.loads(out)
     assert code == 0 and doc["metadata"]["group_by"] == ["label:project", "basis"]
     assert doc["metadata"]["data_versions"] and doc["metadata"]["time_zone"] == "UTC"
-    code, out, _ = run(capsys, "report", "--ledger", str(db), "--format", "markdown")
+    code, out, _ = run_cli(capsys, "report", "--ledger", str(db), "--format", "markdown")
     assert code == 0 and out.startswith("| Grid factors | Entries |") and "|---|---:|" in out
     target = tmp_path / "out" / "esrs.csv"
     target.parent.mkdir()
-    code, out, _ = run(
+    code, out, _ = run_cli(
         capsys, "report", "--ledger", str(db), "--esrs", "2026", "--format", "csv", "-o", str(target)
     )
     assert code == 0 and out == "" and target.read_text(encoding="utf-8").startswith("year,datapoint,esrs")
@@ -221,7 +213,7 @@ def test_report_reads_market_factors_from_the_config_file(
         encoding="utf-8",
     )
     af.reset()
-    code, out, _ = run(capsys, "report", "--ledger", str(db), "--format", "json")
+    code, out, _ = run_cli(capsys, "report", "--ledger", str(db), "--format", "json")
     doc = json.loads(out)
     assert code == 0 and doc["metadata"]["market_factors"]["openai"]["source"] == "Supplier disclosure 2026"
     (row,) = [r for r in doc["rows"]]
@@ -243,7 +235,7 @@ def test_bad_report_arguments_give_one_line(
     db = tmp_path / "l.db"
     fill(db, [entry(0)]).close()
     before = db.read_bytes()
-    code, out, err = run(capsys, "report", "--ledger", str(db), *argv)
+    code, out, err = run_cli(capsys, "report", "--ledger", str(db), *argv)
     assert code == 2 and out == "" and needle in err and err.count("\n") == 1
     assert db.read_bytes() == before
 
@@ -251,20 +243,20 @@ def test_bad_report_arguments_give_one_line(
 def test_foreign_or_missing_ledger_gives_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     other = tmp_path / "photo.jpg"
     other.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 100)
-    code, _, err = run(capsys, "report", "--ledger", str(other))
+    code, _, err = run_cli(capsys, "report", "--ledger", str(other))
     assert code == 2 and "not a SQLite database" in err and err.count("\n") == 1
     assert other.read_bytes() == b"\xff\xd8\xff\xe0" + b"\x00" * 100
-    code, _, err = run(capsys, "report", "--ledger", str(tmp_path / "none.db"))
+    code, _, err = run_cli(capsys, "report", "--ledger", str(tmp_path / "none.db"))
     assert code == 2 and "no ledger at" in err and not (tmp_path / "none.db").exists()
-    code, _, err = run(capsys, "report")
+    code, _, err = run_cli(capsys, "report")
     assert code == 2 and "the ledger is switched off" in err  # AIFOOTPRINT_LEDGER=off in the tests
 
 
 def test_ledger_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "l.db"
     fill(db, [entry(i) for i in range(3)]).close()
-    code, out, _ = run(capsys, "ledger", "--ledger", str(db), "--json")
+    code, out, _ = run_cli(capsys, "ledger", "--ledger", str(db), "--json")
     info = json.loads(out)
     assert code == 0 and info["entries"] == 3 and info["schema_version"] == 2
-    code, out, _ = run(capsys, "ledger", "--ledger", str(db))
+    code, out, _ = run_cli(capsys, "ledger", "--ledger", str(db))
     assert code == 0 and "entries  3" in out

@@ -144,10 +144,18 @@ ValueRow = tuple[float, ...]
 
 def share_values(impacts: Impacts) -> tuple[ValueRow, ValueRow]:
     """(usage, embodied): 15 floats each, per indicator (energy, gwp, adpe, pe, water) low, value, high."""
-    out: list[ValueRow] = []
-    for share in (impacts.usage, impacts.embodied):
-        row: list[float] = []
-        for q in (share.energy, share.gwp, share.adpe, share.pe, share.water):
-            row += (q.low, q.value, q.high)
-        out.append(tuple(row))
-    return out[0], out[1]
+    v = impacts._v()  # the 30 figures, in that order (share, indicator, bound)
+    return tuple(v[:15]), tuple(v[15:30])
+
+
+def entry_values(entry: Entry, where: str) -> tuple[tuple[ValueRow, ValueRow] | None, str]:
+    """An entry's figures per share, or ``None`` and why there are none (its error code, or
+    ``estimation-failed`` when they fail to compute, logged once)."""
+    imp = entry.impacts
+    if imp is None:
+        return None, entry.error or ""
+    try:
+        return share_values(imp), ""
+    except Exception:
+        log_once((where, "impacts"), "aifootprint: computing impacts for %s failed", where, exc_info=True)
+        return None, "estimation-failed"

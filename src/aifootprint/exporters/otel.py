@@ -22,7 +22,7 @@ from .._log import log_once
 from .._version import __version__
 from ..ledger import hub
 from ..records import INDICATORS, UNITS
-from . import Accumulator, share_values
+from . import Accumulator, entry_values
 
 if TYPE_CHECKING:
     from ..ledger.entry import Entry
@@ -196,16 +196,7 @@ class OtelExporter(Accumulator):
     def _add(self, entry: Entry) -> None:
         attrs = entry_attributes(entry)
         imp = entry.impacts
-        error = entry.error
-        rows = None
-        if imp is not None:
-            try:
-                rows = share_values(imp)
-            except Exception:
-                log_once(
-                    "otel-impacts", "aifootprint: computing impacts for OpenTelemetry failed", exc_info=True
-                )
-                error = "estimation-failed"
+        rows, error = entry_values(entry, "OpenTelemetry")
         if imp is not None and rows is not None:
             attrs[sc.ZONE] = imp.zone
             attrs[sc.BOUNDARY] = imp.boundary
@@ -302,15 +293,8 @@ def _annotate_span(entry: Entry) -> None:
 def _span_attributes(span: object, entry: Entry) -> Mapping[str, AttrValue]:
     """Totals over every call made while ``span`` was current (most spans hold one call)."""
     imp = entry.impacts
-    row: list[float] | None = None
-    error = entry.error
-    if imp is not None:
-        try:
-            usage, embodied = share_values(imp)
-            row = [u + e for u, e in zip(usage, embodied, strict=True)]
-        except Exception:
-            log_once("otel-impacts", "aifootprint: computing impacts for OpenTelemetry failed", exc_info=True)
-            error = "estimation-failed"
+    shares, error = entry_values(entry, "OpenTelemetry")
+    row = None if shares is None else [u + e for u, e in zip(*shares, strict=True)]
     with _span_lock:
         try:
             totals = _span_totals.get(span)

@@ -17,7 +17,7 @@ from prometheus_client.core import CounterMetricFamily, Metric
 from .. import semconv as sc
 from .._log import log_once
 from ..records import INDICATORS
-from . import Accumulator, share_values
+from . import Accumulator, entry_values
 
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
@@ -79,18 +79,8 @@ class FootprintCollector(Accumulator):
         labels = _labels(entry.labels)
         self._label_names.update(name for name, _ in labels)
         imp = entry.impacts
-        error = entry.error or ""
-        rows = None
-        if imp is not None:
-            try:
-                rows = share_values(imp)
-            except Exception:
-                log_once(
-                    "prom-impacts", "aifootprint: computing impacts for Prometheus failed", exc_info=True
-                )
-                error = "estimation-failed"
+        rows, error = entry_values(entry, "Prometheus")
         if imp is not None and rows is not None:
-            error = ""
             for share, row in zip(sc.SHARES, rows, strict=True):
                 key = (provider, model, kind, share, imp.zone, labels)
                 total = self._impacts.get(key)
