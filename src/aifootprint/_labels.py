@@ -73,7 +73,11 @@ class labels:  # noqa: N801 - used like a function: ``with aifootprint.labels(pr
 
     def __init__(self, **values: object) -> None:
         self._add = check_labels(values)
-        self._tokens: list[Token[Mapping[str, str]]] = []
+        # The tokens of this object's open blocks, per context: one object may be entered by several
+        # asyncio tasks or threads at once, each in its own context.
+        self._tokens: ContextVar[tuple[Token[Mapping[str, str]], ...]] = ContextVar(
+            "aifootprint_labels_tokens"
+        )
 
     def _merged(self) -> Mapping[str, str]:
         merged = dict(LABELS.get())
@@ -86,13 +90,15 @@ class labels:  # noqa: N801 - used like a function: ``with aifootprint.labels(pr
 
     def __enter__(self) -> Mapping[str, str]:
         merged = self._merged()
-        self._tokens.append(LABELS.set(merged))
+        self._tokens.set((*self._tokens.get(()), LABELS.set(merged)))
         return merged
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        LABELS.reset(self._tokens.pop())
+        *rest, token = self._tokens.get()
+        self._tokens.set(tuple(rest))
+        LABELS.reset(token)
 
     async def __aenter__(self) -> Mapping[str, str]:
         return self.__enter__()

@@ -99,3 +99,38 @@ def test_generators_cannot_be_decorated() -> None:
 
     with pytest.raises(af.InputError, match="cannot decorate the generator"):
         af.labels(x="1")(gen)
+
+
+def test_one_labels_object_entered_by_many_tasks_and_threads() -> None:
+    shared = af.labels(job="batch")
+
+    async def task(i: int) -> list[str]:
+        out = []
+        async with shared:
+            for _ in range(3):
+                await asyncio.sleep(0)
+                out.append(current_labels().get("job", ""))
+        out.append(current_labels().get("job", "none"))
+        return out
+
+    async def main() -> list[list[str]]:
+        return list(await asyncio.gather(*(task(i) for i in range(10))))
+
+    assert asyncio.run(main()) == [["batch", "batch", "batch", "none"]] * 10
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(200):
+                with shared, shared:
+                    assert current_labels()["job"] == "batch"
+                assert "job" not in current_labels()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

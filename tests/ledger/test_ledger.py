@@ -329,3 +329,94 @@ def test_instrument_refuses_a_foreign_ledger_file(tmp_path: Path) -> None:
         af.instrument(["openai"], ledger=path)
     af.uninstrument()
     assert path.read_text(encoding="utf-8") == "my notes\n"
+
+
+def _mp_child(path: str) -> None:
+    from aifootprint.ledger import ledger as ledger_module
+
+    (led,) = list(ledger_module._open_ledgers)
+    e = entry(2)
+    for i in range(50):
+        led.record(Entry(kind="api", ts=e.ts + i, source="mp-child", impacts=e.impacts))
+    # no flush, no close: a multiprocessing child made by fork ends with os._exit()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+def test_multiprocessing_fork_children_write_their_entries(tmp_path: Path) -> None:
+    led = Ledger(tmp_path / "l.db", flush_interval=60)
+    led.record(entry(0))
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_mp_child, args=(str(led.path),)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    led.close()
+    store = Store(led.path)
+    per = dict(store.db.execute("SELECT source, COUNT(*) FROM entries GROUP BY source").fetchall())
+    assert per == {"openai": 1, "mp-child": 150}
+    store.close()
+
+
+def test_malformed_entries_are_dropped_without_blocking_the_others(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    led = Ledger(tmp_path / "l.db", flush_interval=60)
+    good = entry(1)
+    led.record(good)
+    led.record(Entry(kind="api", ts=good.ts, source="openai", impacts=None, stream=None))  # type: ignore[arg-type]
+    led.record(Entry(kind="api", ts=good.ts, source=None, impacts=None))  # type: ignore[arg-type]  # NOT NULL
+    led.record(entry(2))
+    assert led.flush(timeout=1) == 2
+    assert led.pending == 0 and led.dropped == 2
+    led.record(entry(3))  # the ledger goes on
+    led.close()
+    assert count(led.path) == 3
+
+
+def test_overflow_on_a_writable_file_drops_nothing(tmp_path: Path) -> None:
+    led = Ledger(tmp_path / "l.db", flush_interval=0.01, batch_size=50, max_pending=120)
+    template = entry(1)
+
+    def work(k: int) -> None:
+        for i in range(2000):
+            led.record(Entry(kind="api", ts=template.ts + i, source=f"t{k}", impacts=template.impacts))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    led.close()
+    assert led.dropped == 0 and count(led.path) == 8000
+
+
+def test_the_path_is_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    led = Ledger("rel.db")
+    assert led.path == tmp_path / "rel.db" and led.path.is_absolute()
+    led.close()
+
+
+def test_an_unusable_default_place_does_not_stop_instrument(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.delenv("AIFOOTPRINT_LEDGER")
+    monkeypatch.setattr(
+        "aifootprint.ledger.ledger.default_path", lambda: blocker / "aifootprint" / "ledger.db"
+    )
+    af.reset()
+    af.instrument(["openai"])  # e.g. a read-only home in a container: no ledger, one warning
+    try:
+        assert af.get_ledger() is None
+        assert (
+            "aifootprint: no ledger: ledger" in caplog.text and "cannot create its directory" in caplog.text
+        )
+    finally:
+        af.uninstrument()
+    with pytest.raises(LedgerError, match="cannot create its directory"):
+        af.instrument(["openai"], ledger=blocker / "x" / "ledger.db")  # asked for: an error
+    af.uninstrument()

@@ -153,22 +153,32 @@ def local_entry(i: int, zone: str, site: str | None = None) -> Entry:
 
 def test_esrs_summary(tmp_path: Path) -> None:
     api = [entry(i) for i in range(6)]
-    local = [local_entry(i, "US-VA", "lab") for i in range(4)] + [local_entry(i, "FRA") for i in range(3)]
-    store = fill(tmp_path / "l.db", [*api, *local])
+    lab = [local_entry(i, "US-VA", "lab") for i in range(4)]  # combustion factor, contract at 0
+    other = [local_entry(i, "US-VA") for i in range(2)]  # combustion factor, no contract
+    fra = [local_entry(i, "FRA") for i in range(3)]  # life-cycle factor, no contract
+    local = [*lab, *other, *fra]
+    store = fill(tmp_path / "l.db", [*api, *local, failed(9)])
     market = rp.parse_market({"site:lab": {"gwp_kgco2eq_per_kwh": 0.0, "source": "GO certificates"}}, "t")
     points = {p.name: p for p in rp.esrs(store, 2026, market)}
+
+    def gwp(entries: list[Entry]) -> float:
+        return sum(e.impacts.usage.gwp.value for e in entries) / 1e3  # type: ignore[union-attr]
+
     energy = points["Energy consumption of own operations: AI runs on owned hardware"]
     kwh = sum(e.impacts.usage.energy.value for e in local)  # type: ignore[union-attr]
     assert energy.unit == "MWh" and energy.value == pytest.approx(kwh / 1e3, rel=1e-9)
     s2 = points["Gross Scope 2 GHG emissions, location-based"]
-    want = sum(e.impacts.usage.gwp.value for e in local[:4]) / 1e3  # type: ignore[union-attr]
-    assert s2.unit == "tCO2eq" and s2.value == pytest.approx(want, rel=1e-9)
+    assert s2.unit == "tCO2eq" and s2.value == pytest.approx(gwp([*lab, *other]), rel=1e-9)
     lc = next(p for n, p in points.items() if n.startswith("Gross Scope 2 location-based + upstream"))
-    assert lc.value == pytest.approx(sum(e.impacts.usage.gwp.value for e in local[4:]) / 1e3, rel=1e-9)  # type: ignore[union-attr]
+    assert lc.value == pytest.approx(gwp(fra), rel=1e-9)
     mb = points["Gross Scope 2 GHG emissions, market-based"]
-    assert mb.value == pytest.approx(lc.value, rel=1e-9)  # lab at 0 by contract, FRA falls back
+    assert mb.value == pytest.approx(gwp(other), rel=1e-9)  # lab at 0; FRA is not mixed in
+    assert "contractual factors on combustion basis" in mb.note
+    fb = next(p for n, p in points.items() if n.startswith("Gross Scope 2 market-based, runs without"))
+    assert fb.value == pytest.approx(gwp(fra), rel=1e-9)
     cat1 = points["Gross Scope 3 category 1 (purchased goods and services): AI API calls"]
     assert cat1.value == pytest.approx(sum(e.impacts.gwp.value for e in api) / 1e3, rel=1e-9)  # type: ignore[union-attr]
+    assert "1 entry without impacts is not counted" in cat1.note
     assert rp.esrs(store, 2025)[0].value == 0
     store.close()
 
@@ -227,6 +237,8 @@ def test_report_reads_market_factors_from_the_config_file(
         (["--since", "yesterday"], "--since: 'yesterday' is not a date"),
         (["--since", "2026-02-01", "--until", "2026-01-01"], "is not before --until"),
         (["--esrs", "26"], "is not a year"),
+        (["--esrs", "9999"], "is not a year"),
+        (["--esrs", "2026", "--since", "2026-02-01"], "--esrs: a calendar-year summary"),
     ],
 )
 def test_bad_report_arguments_give_one_line(
@@ -257,6 +269,6 @@ def test_ledger_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     fill(db, [entry(i) for i in range(3)]).close()
     code, out, _ = run_cli(capsys, "ledger", "--ledger", str(db), "--json")
     info = json.loads(out)
-    assert code == 0 and info["entries"] == 3 and info["schema_version"] == 2
+    assert code == 0 and info["entries"] == 3 and info["schema_version"] == 3
     code, out, _ = run_cli(capsys, "ledger", "--ledger", str(db))
     assert code == 0 and "entries  3" in out

@@ -23,7 +23,7 @@ def test_new_ledger_is_ours_in_wal_mode_at_the_current_schema(tmp_path: Path) ->
     store = Store(tmp_path / "sub" / "l.db")
     db = store.db
     assert db.execute("PRAGMA application_id").fetchone()[0] == schema.APPLICATION_ID
-    assert store.version == schema.SCHEMA_VERSION == 2
+    assert store.version == schema.SCHEMA_VERSION == 3
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")} >= {
         "entries",
@@ -86,7 +86,8 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
         Store(tmp_path)
 
 
-def test_migration_from_version_1_builds_the_rollup_from_the_rows(tmp_path: Path) -> None:
+@pytest.mark.parametrize("start", [1, 2])
+def test_migrations_build_the_sums_from_the_rows(tmp_path: Path, start: int) -> None:
     path = tmp_path / "old.db"
     db = sqlite3.connect(path, isolation_level=None)
     schema.create_v1(db)
@@ -94,15 +95,21 @@ def test_migration_from_version_1_builds_the_rollup_from_the_rows(tmp_path: Path
     rows = [schema.row_of(entry(i, labels={"team": "a" if i % 3 else "b"}), ctx) for i in range(40)]
     rows.append(schema.row_of(failed(3), ctx))
     db.executemany(schema.insert_sql(), rows)
+    for version in range(1, start):  # an older aifootprint left the file at version `start`
+        schema.MIGRATIONS[version](db)
+        db.execute(f"PRAGMA user_version = {version + 1}")
     db.close()
     store = Store(path)
-    assert store.version == 2
-    n, with_imp, gwp = store.db.execute(
-        "SELECT SUM(entries), SUM(with_impacts), SUM(gwp_usage) FROM rollup"
-    ).fetchone()
-    assert (n, with_imp) == (41, 40)
+    assert store.version == 3
     direct = store.db.execute("SELECT SUM(gwp_usage) FROM entries").fetchone()[0]
-    assert gwp == pytest.approx(direct, rel=1e-12)
+    for table in ("rollup", "rollup_day"):
+        n, with_imp, gwp = store.db.execute(
+            f"SELECT SUM(entries), SUM(with_impacts), SUM(gwp_usage) FROM {table}"
+        ).fetchone()
+        assert (n, with_imp) == (41, 40)
+        assert gwp == pytest.approx(direct, rel=1e-12)
+    store.write([schema.row_of(entry(50), ctx)])  # and it goes on being written
+    assert store.count() == 42
     store.close()
 
 
@@ -156,3 +163,60 @@ def test_docs_list_every_column() -> None:
             continue
         assert f"| `{name}` |" in text, name
     assert "`energy_usage_low`, `energy_usage`, `energy_usage_high`" in text
+
+
+def _sqlite_file(path: Path, *statements: str) -> str:
+    db = sqlite3.connect(path)
+    for stmt in statements:
+        db.execute(stmt)
+    db.commit()
+    db.close()
+    return digest(path)
+
+
+@pytest.mark.parametrize(
+    "statements",
+    [
+        ("PRAGMA user_version = 1",),  # no tables, but a version of its own
+        ("PRAGMA user_version = 2",),
+        ("CREATE VIEW v AS SELECT 1",),  # a view, no table
+        ("PRAGMA application_id = 7", "PRAGMA user_version = 0"),
+    ],
+)
+def test_other_sqlite_files_are_never_taken_over(tmp_path: Path, statements: tuple[str, ...]) -> None:
+    (tmp_path / "d").mkdir()
+    path = tmp_path / "d" / "other.db"
+    before = _sqlite_file(path, *statements)
+    with pytest.raises(LedgerError, match="another application"):
+        Store(path)
+    assert digest(path) == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["other.db"]
+
+
+def test_a_foreign_wal_database_keeps_its_wal_file(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    path = tmp_path / "d" / "app.db"
+    keep = sqlite3.connect(path)  # held open: the -wal file stays beside it
+    keep.execute("PRAGMA journal_mode = WAL")
+    keep.execute("CREATE TABLE t (x)")
+    keep.execute("INSERT INTO t VALUES (1)")
+    keep.commit()
+    wal = path.with_name("app.db-wal")
+    assert wal.exists()
+    before = digest(wal)
+    with pytest.raises(LedgerError, match="another application"):
+        Store(path)
+    assert wal.exists() and digest(wal) == before
+    keep.close()
+
+
+def test_an_empty_file_is_not_read_as_a_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.write_bytes(b"")
+    with pytest.raises(LedgerError, match="is an empty file, not a ledger yet"):
+        Store(path, create=False)
+    assert path.read_bytes() == b""
+    Store(path).close()  # where a ledger is to be written, an empty file becomes one
+    store = Store(path, create=False)
+    assert store.version == schema.SCHEMA_VERSION
+    store.close()

@@ -140,7 +140,7 @@ _LEDGER_HELP = (
 
 
 def _year(text: str) -> int:
-    if not text.isdigit() or not 1970 <= int(text) <= 9999:
+    if not text.isdigit() or not 1970 <= int(text) <= 9998:
         raise argparse.ArgumentTypeError(f"{text!r} is not a year such as 2026")
     return int(text)
 

@@ -38,10 +38,13 @@ _HEADERS = {
 
 def cmd_report(args: argparse.Namespace) -> int:
     by = rp.parse_by(args.by)
-    if args.esrs is not None and by:
+    if args.esrs is not None and (by or args.since or args.until):
         from ..errors import InputError
 
-        raise InputError("--by", "--esrs is a fixed yearly summary; leave out --by (and --since/--until)")
+        raise InputError(
+            "--esrs",
+            "a calendar-year summary: leave out --by, --since and --until (or use them without --esrs)",
+        )
     market = rp.configured_market()
     store = open_store(args)
     try:
@@ -64,7 +67,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 @contextmanager
 def _output(path: str | None) -> Iterator[IO[str]]:
-    if not path:
+    if not path or path == "-":
         yield sys.stdout
         return
     target = Path(path)
@@ -101,7 +104,8 @@ def _render(rep: rp.Report, fmt: str, store: Store) -> str:
     headers = [_HEADERS.get(k, k.replace("label:", "label ")) for k in rep.keys]
     headers += ["Entries", "Energy", "GWP location-based", "GWP market-based", "Water"]
     body: list[list[str]] = []
-    for key, t in [*rep.groups, *((("TOTAL",) * (len(rep.keys) - 1) + (b,), t) for b, t in rep.totals)]:
+    shown = rp.shown_totals(rep)
+    for key, t in [*rep.groups, *((("TOTAL",) * (len(rep.keys) - 1) + (b,), t) for b, t in shown)]:
         cells = [str(k) if k else "-" for k in key[:-1]]
         cells.append(rp.BASIS_LABELS.get(key[-1], key[-1]) if key[-1] != "all" else "all (mixed bases)")
         n = f"{t.entries:,}"

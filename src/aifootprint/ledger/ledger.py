@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import os
 import sqlite3
+import sys
 import threading
 import time
 import weakref
@@ -29,11 +30,13 @@ from .entry import Entry
 from .store import LedgerError, Store, default_path
 
 
-def row_context() -> schema.RowContext:
-    from ..api import get_catalog
+def row_context(cat: Any = None) -> schema.RowContext:
+    """What rows need from the catalogue (``cat``, default: the process-wide one)."""
+    if cat is None:
+        from ..api import get_catalog
 
-    cat = get_catalog()
-    return schema.RowContext(lambda zone: cat.zone(zone).gwp_basis, cat.data_version)
+        cat = get_catalog()
+    return schema.RowContext(lambda zone: cat.zone(zone).gwp_basis, cat.data_version, cat)
 
 
 class Ledger:
@@ -47,7 +50,7 @@ class Ledger:
         batch_size: int = 10_000,
         max_pending: int = 200_000,
     ) -> None:
-        self.path = Path(path)
+        self.path = Path(path).absolute()  # a forked child that changes directory still finds it
         self.flush_interval = flush_interval
         self.batch_size = batch_size
         self.max_pending = max_pending
@@ -92,8 +95,18 @@ class Ledger:
             t.start()
 
     def _overflow(self) -> None:
-        """The queue is past ``max_pending``: write a batch here; if that fails, drop the oldest."""
-        if self._write_pending(limit=self.batch_size) == 0:
+        """More than ``max_pending`` entries wait: this thread writes a batch itself (waiting for the
+        writer if it is busy: back-pressure). Only if the file cannot be written, or stays busy for
+        seconds, are the oldest beyond ``max_pending`` dropped (counted and logged)."""
+        failed = True
+        if self._lock.acquire(timeout=5.0):
+            try:
+                if len(self._q) <= self.max_pending:
+                    return  # drained meanwhile
+                failed = self._write_locked(limit=self.batch_size)[1]
+            finally:
+                self._lock.release()
+        if failed:
             with self._lock:
                 while len(self._q) > self.max_pending:
                     self._q.popleft()
@@ -112,7 +125,12 @@ class Ledger:
             self._wake.clear()
             if self._closed or self._stopping:
                 break
-            self._write_pending()
+            try:
+                self._write_pending()
+            except Exception:  # never let the thread die: entries would wait for ever
+                log_once(
+                    ("ledger-thread", str(self.path)), "aifootprint: ledger writer failed", exc_info=True
+                )
 
     def _stop_thread(self) -> None:
         t = self._thread
@@ -120,59 +138,104 @@ class Ledger:
             return
         self._stopping = True
         self._wake.set()
-        t.join(timeout=5.0)
-        self._thread = None
+        t.join(timeout=10.0)
         self._stopping = False
+        if not t.is_alive():
+            self._thread = None
 
     def _write_pending(self, limit: int | None = None) -> int:
-        """Write queued entries (at most ``limit``); returns how many were written. Never raises."""
-        written = 0
+        """Write queued entries (at most ``limit``); returns how many were written."""
         with self._lock:
-            store = self._store
-            if store is None and self._reopen:
-                try:
-                    store = self._store = Store(self.path)
-                except LedgerError as exc:
-                    log_once(("ledger-open", str(self.path)), "aifootprint: %s", exc)
-                    return 0
-                self._reopen = False
-            if store is None:
-                return 0
-            if self._ctx is None:
-                try:
-                    self._ctx = row_context()
-                except Exception:
-                    log_once(("ledger-ctx",), "aifootprint: ledger cannot load the catalogue", exc_info=True)
-                    return 0
-            q = self._q
-            while q and (limit is None or written < limit):
-                n = min(len(q), self.batch_size)
-                batch = [q.popleft() for _ in range(n)]
-                rows = [self._row(e) for e in batch]
-                try:
-                    store.write(rows)
-                except sqlite3.Error as exc:
-                    q.extendleft(reversed(batch))  # keep them for the next attempt
-                    log_once(
-                        ("ledger-write", str(self.path), type(exc).__name__),
-                        "aifootprint: ledger %s could not be written (%s); %d entries kept for a retry",
-                        self.path,
-                        exc,
-                        len(q),
-                    )
-                    break
-                written += n
-            self.written += written
-        return written
+            return self._write_locked(limit)[0]
 
-    def _row(self, e: Entry) -> tuple[Any, ...]:
-        assert self._ctx is not None
+    def _write_locked(self, limit: int | None = None) -> tuple[int, bool]:
+        """(entries written, whether the file refused them for now); the caller holds the lock."""
+        store = self._store
+        if store is None and self._reopen:
+            try:
+                store = self._store = Store(self.path)
+            except LedgerError as exc:
+                log_once(("ledger-open", str(self.path)), "aifootprint: %s", exc)
+                return 0, True
+            self._reopen = False
+        if store is None:
+            return 0, False
+        ctx = self._context()
+        if ctx is None:
+            return 0, True
+        written = 0
+        q = self._q
+        while q and (limit is None or written < limit):
+            n = min(len(q), self.batch_size)
+            batch = [q.popleft() for _ in range(n)]
+            pairs = [(e, r) for e in batch if (r := self._row(e, ctx)) is not None]
+            self.dropped += n - len(pairs)
+            try:
+                store.write([r for _, r in pairs])
+            except sqlite3.OperationalError as exc:  # locked beyond the busy timeout, disk full, I/O
+                q.extendleft(reversed([e for e, _ in pairs]))  # kept for the next attempt
+                log_once(
+                    ("ledger-write", str(self.path), type(exc).__name__),
+                    "aifootprint: ledger %s could not be written (%s); %d entries kept for a retry",
+                    self.path,
+                    exc,
+                    len(q),
+                )
+                self.written += written
+                return written, True
+            except sqlite3.Error:  # a row the file refuses, or damage: write one by one, drop the bad
+                n = self._write_one_by_one(store, pairs)
+                written += n
+                continue
+            written += len(pairs)
+        self.written += written
+        return written, False
+
+    def _write_one_by_one(self, store: Store, pairs: list[tuple[Entry, tuple[Any, ...]]]) -> int:
+        done = 0
+        for i, (_, row) in enumerate(pairs):
+            try:
+                store.write([row])
+            except sqlite3.OperationalError:
+                self._q.extendleft(reversed([e for e, _ in pairs[i:]]))
+                break
+            except sqlite3.Error as exc:
+                self.dropped += 1
+                log_once(
+                    ("ledger-refused", str(self.path), str(exc)),
+                    "aifootprint: ledger %s refused an entry (%s); it is dropped",
+                    self.path,
+                    exc,
+                )
+                continue
+            done += 1
+        return done
+
+    def _context(self) -> schema.RowContext | None:
+        """Zone -> basis and the data version, from the current catalogue (rebuilt when it changes)."""
         try:
-            return schema.row_of(e, self._ctx)
+            from ..api import get_catalog
+
+            cat = get_catalog()
+        except Exception:
+            log_once(("ledger-ctx",), "aifootprint: ledger cannot load the catalogue", exc_info=True)
+            return None
+        ctx = self._ctx
+        if ctx is None or ctx.catalog is not cat or ctx.generation != cat.generation:
+            ctx = self._ctx = row_context(cat)
+        return ctx
+
+    def _row(self, e: Entry, ctx: schema.RowContext) -> tuple[Any, ...] | None:
+        try:
+            return schema.row_of(e, ctx)
         except Exception:  # impacts that fail to compute: keep the entry, without impacts
             log_once(("ledger-row",), "aifootprint: an entry's impacts could not be computed", exc_info=True)
+        try:
             e.impacts, e.error = None, "estimation-failed"
-            return schema.row_of(e, self._ctx)
+            return schema.row_of(e, ctx)
+        except Exception:  # a malformed entry: dropped (counted), never blocking the others
+            log_once(("ledger-bad-entry",), "aifootprint: a malformed entry was dropped", exc_info=True)
+            return None
 
     def flush(self, timeout: float = 30.0) -> int:
         """Write every entry queued so far; returns how many were written. Retries a busy file until
@@ -189,8 +252,9 @@ class Ledger:
     def pending(self) -> int:
         return len(self._q)
 
-    def close(self) -> None:
-        """Flush, stop the thread and close the file. Entries recorded afterwards are ignored."""
+    def close(self, timeout: float = 10.0) -> None:
+        """Flush (retrying a busy file for ``timeout`` seconds), stop the thread and close the file.
+        Entries recorded afterwards are ignored."""
         if self._closed:
             return
         self._closed = True
@@ -198,7 +262,7 @@ class Ledger:
             self._unsubscribe()
             self._unsubscribe = None
         self._stop_thread()
-        self.flush()
+        self.flush(timeout)
         with self._lock:
             if self._q:
                 logger.warning(
@@ -236,7 +300,25 @@ def _close_at_exit(ref: weakref.ref[Ledger]) -> None:
             logger.warning("aifootprint: ledger %s could not be closed at exit", ledger.path, exc_info=True)
 
 
+class _MultiprocessingHook:
+    """Registered (once) with multiprocessing when a process with a ledger forks: a multiprocessing
+    child made by fork ends with os._exit(), so atexit hooks do not run there; its finalizers do."""
+
+    registered = False
+
+    @staticmethod
+    def after_fork(_: object) -> None:
+        sys.modules["multiprocessing.util"].Finalize(None, _close_all, exitpriority=10)
+
+
+_mp_hook = _MultiprocessingHook()
+
+
 def _before_fork() -> None:
+    mp = sys.modules.get("multiprocessing.util")
+    if mp is not None and _open_ledgers and not _MultiprocessingHook.registered:
+        mp.register_after_fork(_mp_hook, _MultiprocessingHook.after_fork)
+        _MultiprocessingHook.registered = True
     # Stop the writer threads so that fork() happens in a single-threaded process (Python 3.12+ warns
     # otherwise); they restart on the next record(), in the parent and in the child.
     for ledger in list(_open_ledgers):
@@ -258,6 +340,11 @@ def _after_fork() -> None:
             ledger._after_fork_in_child()
         except Exception:
             logger.warning("aifootprint: ledger %s unusable after fork", ledger.path, exc_info=True)
+
+
+def _close_all() -> None:
+    for ledger in list(_open_ledgers):
+        _close_at_exit(weakref.ref(ledger))
 
 
 if hasattr(os, "register_at_fork"):
@@ -303,16 +390,32 @@ def open_default(setting: str | os.PathLike[str] | bool | None = None) -> Ledger
     path = ledger_path(setting)
     with _default_lock:
         if _default is not None:
-            if path is not None and _default.path == path and not _default._closed:
+            if path is not None and _default.path == path.absolute() and not _default._closed:
                 return _default
             _default.close()
             _default = None
         if path is None:
             return None
-        led = Ledger(path)
+        try:
+            led = Ledger(path)
+        except LedgerError as exc:
+            if not _implicit(setting):
+                raise  # a ledger the user asked for: say so now
+            # The default place cannot be used (read-only home, container, serverless): go on without.
+            log_once(("ledger-default", str(path)), "aifootprint: no ledger: %s", exc)
+            return None
         led._unsubscribe = hub.subscribe(led.record)
         _default = led
         return led
+
+
+def _implicit(setting: object) -> bool:
+    """Whether the ledger path is the built-in default (nothing configured anywhere)."""
+    if setting is not None and setting is not True:
+        return False
+    from ..estimator import default_settings
+
+    return default_settings().ledger is None
 
 
 def get_ledger() -> Ledger | None:

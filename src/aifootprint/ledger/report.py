@@ -136,7 +136,8 @@ class Totals:
     input_tokens: int = 0
     output_tokens: int = 0
     impacts: list[float] = field(default_factory=lambda: [0.0] * 30)
-    market_usage_gwp: list[float] = field(default_factory=lambda: [0.0] * 3)
+    market_usage_gwp: list[float] = field(default_factory=lambda: [0.0] * 3)  # contract + fallback
+    market_fallback_gwp: list[float] = field(default_factory=lambda: [0.0] * 3)  # location-based stand-in
     market_covered_kwh: float = 0.0  # usage energy that has a contractual factor
 
     def add_row(self, r: Sequence[Any], market: list[float] | None) -> None:
@@ -150,8 +151,10 @@ class Totals:
         m = self.market_usage_gwp
         if market is None:  # no contractual factor: the location-based figure stands in
             g = _usage(1)
+            fb = self.market_fallback_gwp
             for j in range(3):
                 m[j] += r[_IMP0 + g + j]
+                fb[j] += r[_IMP0 + g + j]
         else:
             for j in range(3):
                 m[j] += market[j]
@@ -166,6 +169,7 @@ class Totals:
             self.impacts[j] += other.impacts[j]
         for j in range(3):
             self.market_usage_gwp[j] += other.market_usage_gwp[j]
+            self.market_fallback_gwp[j] += other.market_fallback_gwp[j]
         self.market_covered_kwh += other.market_covered_kwh
 
     def usage(self, indicator: str) -> tuple[float, float, float]:
@@ -268,8 +272,6 @@ def build(
     for k, t in ordered:
         per_basis.setdefault(k[-1], Totals()).add(t)
     totals = sorted(per_basis.items(), key=lambda kv: (kv[0] == "", kv[0]))
-    if not by:  # the groups are the per-basis totals already
-        totals = []
     if len(per_basis) > 1:
         everything = Totals()
         for t in per_basis.values():
@@ -310,10 +312,18 @@ def _flat(key_names: Sequence[str], key: Sequence[str], t: Totals) -> dict[str, 
     return row
 
 
+def shown_totals(report: Report) -> list[tuple[str, Totals]]:
+    """The total rows a report shows: per basis, then all bases; without ``--by`` the groups are the
+    per-basis totals already, so only the all-bases one (when there are several bases)."""
+    if len(report.keys) > 1:
+        return report.totals
+    return [(b, t) for b, t in report.totals if b == "all"]
+
+
 def rows(report: Report) -> list[dict[str, Any]]:
     """One flat dict per group, then the totals (key columns set to ``TOTAL``)."""
     out = [_flat(report.keys, k, t) for k, t in report.groups]
-    for basis, t in report.totals:
+    for basis, t in shown_totals(report):
         out.append(_flat(report.keys, [*("TOTAL" for _ in report.keys[:-1]), basis], t))
     return out
 
@@ -407,7 +417,7 @@ def esrs(store: Store, year: int, market: Mapping[str, MarketFactor] | None = No
             "E1-5",
             *_vlh(mwh(lt.usage("energy"))),
             "MWh",
-            "electricity of local runs (measured or estimated), PUE included where given",
+            "electricity of local runs (measured or estimated), PUE included where given" + _without_note(lt),
         )
     )
     out.append(
@@ -437,15 +447,44 @@ def esrs(store: Store, year: int, market: Mapping[str, MarketFactor] | None = No
             continue
         t = by_basis.get(basis, Totals())
         out.append(Datapoint(name, "E1-6", *_vlh(tco2(t.usage("gwp"))), "tCO2eq", f"{note}; {share(basis)}"))
+    # Market-based: contractual factors, and where there is none the location-based figure, but only on
+    # combustion factors; life-cycle stand-ins go to a line of their own (never one mixed figure).
+    contract = [m - f for m, f in zip(lt.market_usage_gwp, lt.market_fallback_gwp, strict=True)]
+    lifecycle_fb = by_basis["lifecycle"].market_fallback_gwp if "lifecycle" in by_basis else [0.0] * 3
+    mb = [c + (f - lf) for c, f, lf in zip(contract, lt.market_fallback_gwp, lifecycle_fb, strict=True)]
+    bases = sorted(
+        {
+            f.gwp_basis
+            for k, f in rep.market.items()
+            if k in rep.market_used and k != "" and (k == "local" or k.startswith("site:"))
+        }
+    )
     out.append(
         Datapoint(
             "Gross Scope 2 GHG emissions, market-based",
             "E1-6",
-            *_vlh(tco2(lt.market_usage_gwp)),
+            *_vlh(tco2(mb)),
             "tCO2eq",
-            _coverage_note(lt.market_coverage),
+            _coverage_note(lt.market_coverage)
+            + (f"; contractual factors on {', '.join(bases)} basis" if bases else "")
+            + (
+                "; runs without a contract on life-cycle factors are in the next line"
+                if lifecycle_fb[1]
+                else ""
+            ),
         )
     )
+    if lifecycle_fb[1]:
+        out.append(
+            Datapoint(
+                "Gross Scope 2 market-based, runs without a contractual factor on life-cycle grid factors "
+                "(not separable)",
+                "E1-6",
+                *_vlh(tco2(lifecycle_fb)),
+                "tCO2eq",
+                "the Scope 2 Guidance asks for a residual mix here; give one as a [market] factor",
+            )
+        )
     out.append(
         Datapoint(
             "Embodied share of owned AI hardware, amortised by time used (allocation, not Scope 3 cat. 2)",
@@ -464,10 +503,18 @@ def esrs(store: Store, year: int, market: Mapping[str, MarketFactor] | None = No
             *_vlh(tco2(cat1)),
             "tCO2eq",
             "usage (providers' grids, or their contractual factors where configured) + embodied share; "
-            + _coverage_note(at.market_coverage),
+            + _coverage_note(at.market_coverage)
+            + _without_note(at),
         )
     )
     return out
+
+
+def _without_note(t: Totals) -> str:
+    n = t.entries - t.with_impacts
+    if not n:
+        return ""
+    return f"; {n:,} entr{'y' if n == 1 else 'ies'} without impacts {'is' if n == 1 else 'are'} not counted"
 
 
 def _vlh(t: tuple[float, float, float]) -> tuple[float, float, float]:

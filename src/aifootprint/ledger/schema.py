@@ -4,9 +4,10 @@ Schema versions (``PRAGMA user_version``); a new ledger is created at version 1 
 migration runs on every new file:
 
 1. ``entries``: one row per call or run.
-2. ``rollup`` and ``rollup_day``: hourly and daily sums of ``entries`` per provider, model, zone, labels...;
-   kept in the same transaction as the rows, so reports read a few thousand sums instead of millions of
-   rows. Built from the rows.
+2. ``rollup``: hourly sums of ``entries`` per provider, model, zone, labels...; kept in the same
+   transaction as the rows, so reports read sums instead of millions of rows. Built from the rows.
+3. ``rollup_day``: the same sums per day (a year of hourly sums is still 10^5 rows or more). Built from
+   the rows.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 #: ``PRAGMA application_id`` of an aifootprint ledger ("AIFP"): tells our files from other SQLite files.
 APPLICATION_ID: Final = 0x41494650
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 METHODOLOGY_VERSION: Final = "2026.11"  # docs/methodology.md; bump when a formula changes
 
 SHARES: Final = ("usage", "embodied")
@@ -152,15 +153,22 @@ def _rollup_select(where: str = "", period: str = "hour") -> str:
     return f"SELECT {keys}, {counts}, {sums} FROM entries {where} GROUP BY {keys}"
 
 
+def _add_rollup(db: sqlite3.Connection, period: str) -> None:
+    for stmt in _ddl_rollup(period):
+        db.execute(stmt)
+    db.execute(f"INSERT INTO {ROLLUP_TABLES[period]} {_rollup_select('', period)}")
+
+
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
-    for period, table in ROLLUP_TABLES.items():
-        for stmt in _ddl_rollup(period):
-            db.execute(stmt)
-        db.execute(f"INSERT INTO {table} {_rollup_select('', period)}")
+    _add_rollup(db, "hour")
+
+
+def _migrate_2_to_3(db: sqlite3.Connection) -> None:
+    _add_rollup(db, "day")
 
 
 #: version -> migration from that version to the next, run inside one write transaction.
-MIGRATIONS: Final[dict[int, Callable[[sqlite3.Connection], None]]] = {1: _migrate_1_to_2}
+MIGRATIONS: Final[dict[int, Callable[[sqlite3.Connection], None]]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def create_v1(db: sqlite3.Connection) -> None:
@@ -174,19 +182,20 @@ def create_v1(db: sqlite3.Connection) -> None:
 class RowContext:
     """What a row needs besides its entry: zone -> gwp basis, and the data version (cached per ledger)."""
 
-    def __init__(self, basis_of: Callable[[str], str], data_version: str) -> None:
+    def __init__(self, basis_of: Callable[[str], str], data_version: str, catalog: Any = None) -> None:
         self._basis_of = basis_of
         self._basis: dict[str, str] = {}
         self.data_version = data_version
+        self.catalog = catalog
+        self.generation = getattr(catalog, "generation", None)
 
     def basis(self, zone: str) -> str:
         b = self._basis.get(zone)
         if b is None:
             try:
-                b = self._basis_of(zone)
-            except Exception:
-                b = "unknown"
-            self._basis[zone] = b
+                b = self._basis[zone] = self._basis_of(zone)
+            except Exception:  # a zone of a private estimator: not cached, tried again next time
+                return "unknown"
         return b
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -19,7 +20,7 @@ from ..errors import AifootprintError
 from . import schema
 
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
-BUSY_TIMEOUT_MS: Final = 30_000
+BUSY_TIMEOUT_MS: Final = 10_000
 
 
 class LedgerError(AifootprintError):
@@ -58,6 +59,14 @@ class Store:
                     f"ledger {self.path} is a directory; give a file path such as {self.path}/ledger.db"
                 )
             _check_header(self.path)
+            if self.path.stat().st_size == 0:
+                if not create:
+                    raise LedgerError(
+                        f"ledger {self.path} is an empty file, not a ledger yet: it becomes one when "
+                        "aifootprint.instrument() records there"
+                    )
+            else:
+                self._check_readonly()  # before any connection that could write (WAL switch, checkpoint)
         elif not create:
             raise LedgerError(
                 f"no ledger at {self.path} yet: instrumented calls are recorded there once "
@@ -75,7 +84,7 @@ class Store:
                 self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as exc:
-            raise LedgerError(f"ledger {self.path}: cannot be opened ({exc})") from None
+            raise LedgerError(f"ledger {self.path}: {_describe(exc)}") from None
         try:
             self._prepare()
         except sqlite3.DatabaseError as exc:
@@ -85,14 +94,28 @@ class Store:
             self.db.close()
             raise
 
-    def _prepare(self) -> None:
-        db = self.db
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        app_id, version = self._identity()
+    def _check_readonly(self) -> None:
+        """Is the file ours? Asked on a read-only connection, so a foreign file is never touched."""
+        uri = "file:" + urllib.parse.quote(str(self.path.absolute())) + "?mode=ro"
+        try:
+            ro = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error:
+            return  # not openable read-only here (e.g. a WAL file without its -shm): the checks run again
+        try:
+            self._check_identity(ro)
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"ledger {self.path}: {_describe(exc)}") from None
+        finally:
+            ro.close()
+
+    def _check_identity(self, db: sqlite3.Connection) -> tuple[int, int]:
+        app_id, version = _identity(db)
         if app_id != schema.APPLICATION_ID:
-            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-            if tables or app_id != 0:
-                shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+            objects = [
+                r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+            ]
+            if objects or app_id != 0 or version != 0:
+                shown = ", ".join(objects[:5]) + (", ..." if len(objects) > 5 else "")
                 raise LedgerError(
                     f"ledger {self.path} is a SQLite database of another application "
                     f"(tables: {shown or 'none'}); it was left untouched: point AIFOOTPRINT_LEDGER at "
@@ -103,22 +126,23 @@ class Store:
                 f"ledger {self.path} has schema version {version}, newer than this aifootprint supports "
                 f"({schema.SCHEMA_VERSION}): upgrade aifootprint (pip install -U aifootprint)"
             )
+        return app_id, version
+
+    def _prepare(self) -> None:
+        db = self.db
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        version = self._check_identity(db)[1]
         if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         if version < schema.SCHEMA_VERSION:
             self._create_or_migrate()
 
-    def _identity(self) -> tuple[int, int]:
-        app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        return int(app_id), int(version)
-
     def _create_or_migrate(self) -> None:
         db = self.db
         db.execute("BEGIN IMMEDIATE")  # one process creates or migrates; the others wait, then see it done
         try:
-            app_id, version = self._identity()
+            app_id, version = _identity(db)
             if app_id == 0 and version == 0:
                 schema.create_v1(db)
                 version = 1
@@ -133,7 +157,7 @@ class Store:
 
     @property
     def version(self) -> int:
-        return self._identity()[1]
+        return _identity(self.db)[1]
 
     def close(self) -> None:
         self.db.close()
@@ -276,10 +300,19 @@ class Store:
         return [(*k, *v) for k, v in acc.items()]
 
 
-def _describe(exc: sqlite3.DatabaseError) -> str:
+def _identity(db: sqlite3.Connection) -> tuple[int, int]:
+    app_id = db.execute("PRAGMA application_id").fetchone()[0]
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    return int(app_id), int(version)
+
+
+def _describe(exc: sqlite3.Error) -> str:
     msg = str(exc)
     if "not a database" in msg or "malformed" in msg:
         return f"is corrupt ({msg}); it was left untouched: move it away or restore a backup"
     if "readonly" in msg or "unable to open" in msg:
-        return f"cannot be written ({msg}): check the file's permissions or choose another path"
+        return (
+            f"cannot be opened for writing ({msg}): check that the file and its directory are writable "
+            "(SQLite writes -wal and -shm files beside it), or choose another path"
+        )
     return msg
