@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .catalog import Catalog, Datacenter, Zone, canonical_provider, load_catalog
-from .engine.plan import Plan
+from .engine.plan import LazyValues, Plan
 from .errors import InputError
 from .estimator import Estimator, default_estimator, reset, set_default
 from .interval import RangeLike, parse_range
@@ -112,14 +112,9 @@ def impacts_of_plan(
     warnings = plan.warnings
     if lat is None and plan.latency_source == "modelled":
         warnings = (*warnings, "latency-modelled")
-    values: tuple[float, ...] | Callable[[], tuple[float, ...]]
-    if lazy:
-
-        def values() -> tuple[float, ...]:
-            return plan.values(in_t, out_t, lat, req)
-
-    else:
-        values = plan.values(in_t, out_t, lat, req)
+    values: tuple[float, ...] | Callable[[], tuple[float, ...]] = (
+        LazyValues(plan, in_t, out_t, lat, req) if lazy else plan.values(in_t, out_t, lat, req)
+    )
 
     def explainer() -> tuple[Any, ...]:
         from .engine.plan import VALUE, evaluate

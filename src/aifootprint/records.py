@@ -264,7 +264,7 @@ class Impacts:
         """The same impacts with more warning codes (codes already present are not repeated)."""
         extra = tuple(c for c in codes if c not in self.warnings)
         return Impacts(
-            self._values if self._values is not None else self._v,
+            self._values if self._values is not None else self._compute,  # type: ignore[arg-type]
             model=self.model,
             zone=self.zone,
             boundary=self.boundary,
@@ -272,6 +272,16 @@ class Impacts:
             requests=self.requests,
             explainer=self._explainer,
         )
+
+    @property
+    def pending(self) -> Callable[[], tuple[float, ...]] | None:
+        """The computation of the figures while none has been read, else ``None`` (for batch evaluation)."""
+        return self._compute if self._values is None else None
+
+    def fill(self, values: tuple[float, ...]) -> None:
+        """Set the figures computed elsewhere (the same as the pending computation would give)."""
+        if self._values is None:
+            self._values = values
 
     def _v(self) -> tuple[float, ...]:
         v = self._values

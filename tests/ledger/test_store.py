@@ -220,3 +220,18 @@ def test_an_empty_file_is_not_read_as_a_ledger(tmp_path: Path) -> None:
     store = Store(path, create=False)
     assert store.version == schema.SCHEMA_VERSION
     store.close()
+
+
+def test_batch_evaluation_gives_the_scalar_figures_exactly() -> None:
+    from aifootprint.api import impacts_of_plan
+    from aifootprint.estimator import default_estimator
+    from aifootprint.ledger import Entry
+
+    est = default_estimator()
+    plan = est.plan(est.catalog.resolve_model("openai/gpt-4o-mini")[0])
+    calls = [(100 + 37 * i, 20 + 11 * i, None if i % 3 == 0 else 0.2 + i / 10, 1) for i in range(40)]
+    lazy = [impacts_of_plan(plan, i, o, lat, r, lazy=True) for i, o, lat, r in calls]
+    scalar = [plan.values(i, o, lat, r) for i, o, lat, r in calls]
+    schema.evaluate_pending([Entry(kind="api", ts=0.0, source="t", impacts=imp) for imp in lazy])
+    assert all(imp.pending is None for imp in lazy)  # filled by the batch, not computed one by one
+    assert [imp._v() for imp in lazy] == scalar  # exactly equal

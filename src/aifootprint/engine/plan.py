@@ -256,3 +256,41 @@ class Plan:
             out[21 + k] = ea * requests
             out[24 + k] = ep * requests
         return tuple(out)
+
+
+class LazyValues:
+    """``plan.values(...)`` not computed yet: what an instrumented call's :class:`Impacts` holds until a
+    figure is read. The ledger's writer evaluates many at once with :func:`values_many`."""
+
+    __slots__ = ("input_tokens", "latency", "output_tokens", "plan", "requests")
+
+    def __init__(
+        self, plan: Plan, input_tokens: float, output_tokens: float, latency: float | None, requests: float
+    ) -> None:
+        self.plan = plan
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens
+        self.latency = latency
+        self.requests = requests
+
+    def __call__(self) -> tuple[float, ...]:
+        return self.plan.values(self.input_tokens, self.output_tokens, self.latency, self.requests)
+
+
+def values_many(np: Any, pending: list[LazyValues]) -> list[tuple[float, ...]]:
+    """``[v() for v in pending]`` for many calls of one plan at once, on NumPy arrays: the same operations
+    in the same order as :meth:`Plan.values`, so each tuple equals the scalar result exactly."""
+    plan = pending[0].plan
+    i_t = np.array([v.input_tokens for v in pending], dtype=float)
+    o_t = np.array([v.output_tokens for v in pending], dtype=float)
+    lat = np.array([np.nan if v.latency is None else v.latency for v in pending], dtype=float)
+    req = np.array([v.requests for v in pending], dtype=float)
+    missing = np.isnan(lat)
+    zeros = np.zeros(len(pending))
+    cols: list[Any] = [zeros] * 30
+    for k, c in enumerate(plan.corners):
+        used = np.where(missing, latency_s(c, i_t, o_t), lat) if missing.any() else lat
+        e, g, a, p, w, eg, ea, ep = evaluate(c, i_t, o_t, used)
+        for j, col in ((0, e), (3, g), (6, a), (9, p), (12, w), (18, eg), (21, ea), (24, ep)):
+            cols[j + k] = col * req
+    return list(zip(*(c.tolist() for c in cols), strict=True))

@@ -168,6 +168,10 @@ class Ledger:
         while q and (limit is None or written < limit):
             n = min(len(q), self.batch_size)
             batch = [q.popleft() for _ in range(n)]
+            try:
+                schema.evaluate_pending(batch)
+            except Exception:  # then each entry's impacts are computed alone, in _row
+                log_once(("ledger-batch",), "aifootprint: batch evaluation failed", exc_info=True)
             pairs = [(e, r) for e in batch if (r := self._row(e, ctx)) is not None]
             self.dropped += n - len(pairs)
             try:

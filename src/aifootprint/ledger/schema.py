@@ -23,6 +23,7 @@ from ..records import INDICATORS, UNITS
 from .entry import server_host
 
 if TYPE_CHECKING:
+    from ..records import Impacts
     from .entry import Entry
 
 #: ``PRAGMA application_id`` of an aifootprint ledger ("AIFP"): tells our files from other SQLite files.
@@ -203,9 +204,25 @@ _NO_IMPACTS: Final = (None,) * 30
 _labels_json: dict[tuple[tuple[str, str], ...], str] = {}
 
 
+_labels_by_object: dict[int, tuple[Mapping[str, str], str]] = {}
+
+
 def labels_json(labels: Mapping[str, str]) -> str:
+    """Canonical JSON of a label set (sorted keys); the entries of one ``labels()`` block share one
+    mapping object, so the text is cached per object."""
     if not labels:
         return "{}"
+    hit = _labels_by_object.get(id(labels))
+    if hit is not None and hit[0] is labels:
+        return hit[1]
+    text = _labels_text(labels)
+    if len(_labels_by_object) >= 4096:
+        _labels_by_object.clear()
+    _labels_by_object[id(labels)] = (labels, text)  # holds the mapping: its id stays its own
+    return text
+
+
+def _labels_text(labels: Mapping[str, str]) -> str:
     key = tuple(sorted(labels.items()))
     text = _labels_json.get(key)
     if text is None:
@@ -213,6 +230,38 @@ def labels_json(labels: Mapping[str, str]) -> str:
         if len(_labels_json) < 4096:
             _labels_json[key] = text
     return text
+
+
+_numpy: Any = None  # the numpy module, False when not installed, None before the first try
+
+
+def evaluate_pending(entries: Sequence[Entry]) -> None:
+    """Compute the not-yet-computed impacts of many instrumented calls at once (NumPy, per plan), where
+    NumPy is installed; the rest are computed one by one by :func:`row_of`. Each figure is the same."""
+    global _numpy  # noqa: PLW0603 - imported once, in the writer thread, only if installed
+    if _numpy is None:
+        try:
+            import numpy
+
+            _numpy = numpy
+        except ImportError:
+            _numpy = False
+    if _numpy is False:
+        return
+    from ..engine.plan import LazyValues, values_many
+
+    groups: dict[int, list[tuple[Impacts, LazyValues]]] = {}
+    for e in entries:
+        imp = e.impacts
+        if imp is not None:
+            lazy = imp.pending
+            if isinstance(lazy, LazyValues):
+                groups.setdefault(id(lazy.plan), []).append((imp, lazy))
+    for group in groups.values():
+        if len(group) < 8:
+            continue  # not worth the arrays
+        for (imp, _), values in zip(group, values_many(_numpy, [lazy for _, lazy in group]), strict=True):
+            imp.fill(values)
 
 
 def row_of(e: Entry, ctx: RowContext) -> tuple[Any, ...]:
