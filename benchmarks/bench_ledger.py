@@ -102,6 +102,40 @@ def bench_record(n: int) -> dict[str, float]:
     }
 
 
+def bench_sqlite_only(n: int) -> float:
+    """Rows/s of a bare ``executemany`` of the same rows into a table with the same columns, same pragmas
+    (no impacts to compute, no sums): the floor this machine sets at the moment of the run."""
+    import sqlite3
+
+    from aifootprint.api import impacts_of_plan
+    from aifootprint.instrumentation.records import TokenUsage
+    from aifootprint.ledger import Entry, schema
+    from aifootprint.ledger.ledger import row_context
+
+    provider, model, plan = _plans()[0]
+    u = TokenUsage(100, 200)
+    imp = impacts_of_plan(plan, 100, 200, 1.2, 1)  # type: ignore[arg-type]
+    e = Entry(kind="api", ts=T_YEAR, source=provider, impacts=imp, provider=provider, model=model, usage=u)
+    row = schema.row_of(e, row_context())
+    rows = [(T_YEAR + i, *row[1:]) for i in range(n)]
+    with tempfile.TemporaryDirectory() as d:
+        db = sqlite3.connect(Path(d) / "bare.db", isolation_level=None)
+        db.execute("PRAGMA page_size = 16384")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        cols = ", ".join(f"{c} {t}" for c, t, _ in schema.COLUMNS[1:])
+        db.execute(f"CREATE TABLE entries (id INTEGER PRIMARY KEY, {cols})")
+        db.execute("CREATE INDEX entries_ts ON entries(ts)")
+        t0 = time.perf_counter()
+        for k in range(0, n, 10_000):
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(schema.insert_sql(), rows[k : k + 10_000])
+            db.execute("COMMIT")
+        dt = time.perf_counter() - t0
+        db.close()
+    return n / dt
+
+
 def build_big(path: Path, rows: int) -> float:
     from aifootprint.api import impacts_of_plan
     from aifootprint.instrumentation.records import TokenUsage
@@ -189,12 +223,14 @@ def main() -> None:
     )
     runs = [bench_record(a.entries) for _ in range(3)]
     best = max(runs, key=lambda r: r["entries_per_s"])
+    bare = statistics.median(bench_sqlite_only(a.entries) for _ in range(3))
     rate = statistics.median(r["entries_per_s"] for r in runs)
     record_us = statistics.median(r["record_us"] for r in runs)
     print(
         f"recording from one thread: {rate:,.0f} entries/s (median of 3; best {best['entries_per_s']:,.0f}); "
         f"record() {record_us:.2f} µs on the caller's thread"
     )
+    print(f"bare SQLite insert of the same rows at the same time: {bare:,.0f} rows/s (the machine's floor)")
     if a.record_only:
         return
     for name, s in bench_report(a.rows):
