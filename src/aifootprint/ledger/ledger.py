@@ -59,6 +59,7 @@ class Ledger:
         self._store: Store | None = Store(self.path)  # validates (and creates or migrates) now: fail early
         self._q: deque[Entry] = deque()
         self._lock = threading.Lock()  # one writer at a time: the thread, flush(), or a recording thread
+        self._start_lock = threading.Lock()  # never held while writing: record() must not wait on a write
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -87,7 +88,7 @@ class Ledger:
                 self._wake.set()
 
     def _start(self) -> None:
-        with self._lock:
+        with self._start_lock:
             if self._thread is not None or self._closed:
                 return
             t = threading.Thread(target=self._run, name="aifootprint-ledger", daemon=True)
@@ -107,10 +108,13 @@ class Ledger:
             finally:
                 self._lock.release()
         if failed:
-            with self._lock:
-                while len(self._q) > self.max_pending:
-                    self._q.popleft()
-                    self.dropped += 1
+            q = self._q
+            while len(q) > self.max_pending:  # deque.popleft is thread-safe: no lock to wait for
+                try:
+                    q.popleft()
+                except IndexError:
+                    break
+                self.dropped += 1
             log_once(
                 ("ledger-dropped", str(self.path)),
                 "aifootprint: ledger %s cannot be written; the oldest entries beyond %d are being dropped",
@@ -282,6 +286,7 @@ class Ledger:
         # The parent writes what it queued; its thread and connection do not exist here: start afresh.
         self._q = deque()
         self._lock = threading.Lock()
+        self._start_lock = threading.Lock()
         self._wake = threading.Event()
         self._thread = None
         self._stopping = False
