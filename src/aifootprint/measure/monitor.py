@@ -1,0 +1,169 @@
+"""Measurement windows over energy devices: counters read at the start and end of each window.
+
+Devices are of two kinds. **Counters** (``energy_j()``: NVML total energy, RAPL) are read when a window
+opens and closes, and a window's energy is the difference, so any number of nested or concurrent windows
+cost two reads each and no thread. **Power meters** (``power_w()``: GPUs without a counter, models of CPU
+and RAM power) are turned into counters by integrating samples (trapezoid rule) taken by one sampler
+thread, which runs only while a window is open. RAPL counters wrap (every few minutes to hours): while a
+window is open the same thread reads them often enough to see every wrap, at a period derived from their
+range, not every second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+Clock = Callable[[], float]
+
+#: Power assumed when deciding how often a wrapping counter must be read (a generous CPU package).
+MAX_WRAP_POWER_W = 500.0
+
+
+class Counter(Protocol):
+    name: str
+    kind: str
+    method: str
+
+    def energy_j(self) -> float: ...
+
+
+class PowerMeter(Protocol):
+    name: str
+    kind: str
+    method: str
+
+    def power_w(self) -> float: ...
+
+
+class Integrated:
+    """A power meter seen as a counter: energy integrated over its samples (trapezoid rule)."""
+
+    def __init__(self, meter: PowerMeter, clock: Clock) -> None:
+        self.meter = meter
+        self.name, self.kind, self.method = meter.name, meter.kind, meter.method
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._t = clock()
+        self._p = meter.power_w()
+        self._total = 0.0
+
+    def sample(self) -> None:
+        with self._lock:
+            t, p = self._clock(), self.meter.power_w()
+            self._total += 0.5 * (p + self._p) * max(t - self._t, 0.0)
+            self._t, self._p = t, p
+
+    def energy_j(self) -> float:
+        self.sample()  # a read is a sample too: windows end exactly when they end
+        return self._total
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Energy of each device over one window (J), its duration (s), and how each figure was obtained."""
+
+    duration_s: float
+    energy_j: dict[str, float]
+    method: dict[str, str]
+
+
+class Window:
+    __slots__ = ("start", "t0")
+
+    def __init__(self, t0: float, start: dict[str, float]) -> None:
+        self.t0 = t0
+        self.start = start
+
+
+class Monitor:
+    """Opens and closes measurement windows over a fixed set of devices."""
+
+    def __init__(
+        self,
+        counters: Sequence[Counter] = (),
+        meters: Sequence[PowerMeter] = (),
+        *,
+        clock: Clock = time.monotonic,
+        interval_s: float = 1.0,
+        threaded: bool = True,
+    ) -> None:
+        self._clock = clock
+        self.interval_s = interval_s
+        self._integrated = [Integrated(m, clock) for m in meters]
+        self.devices: list[Counter] = [*counters, *self._integrated]
+        wrapping = [c for c in counters if hasattr(c, "wrap_seconds")]
+        self._wrapping = wrapping
+        guard = min((c.wrap_seconds(MAX_WRAP_POWER_W) / 4 for c in wrapping), default=None)
+        self._guard_s = guard
+        self._threaded = threaded
+        self._open = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def needs_thread(self) -> bool:
+        """Whether open windows need the sampler thread (power meters or wrapping counters)."""
+        return bool(self._integrated or self._wrapping)
+
+    @property
+    def period_s(self) -> float | None:
+        """How often the sampler thread wakes (None: no thread at all)."""
+        if self._integrated:
+            return self.interval_s
+        return self._guard_s
+
+    def begin(self) -> Window:
+        with self._lock:
+            self._open += 1
+            if self._open == 1 and self._threaded and self.needs_thread:
+                self._start_thread()
+        return Window(self._clock(), {d.name: d.energy_j() for d in self.devices})
+
+    def end(self, window: Window) -> Reading:
+        energy = {d.name: max(d.energy_j() - window.start[d.name], 0.0) for d in self.devices}
+        duration = max(self._clock() - window.t0, 0.0)
+        with self._lock:
+            self._open -= 1
+            if self._open == 0:
+                self._stop_thread()
+        return Reading(duration, energy, {d.name: d.method for d in self.devices})
+
+    def tick(self) -> None:
+        """One sampler step: sample power meters, and read wrapping counters (the thread calls this)."""
+        for d in self._integrated:
+            d.sample()
+        for c in self._wrapping:
+            c.energy_j()
+
+    # -- the sampler thread ----------------------------------------------------------------------------
+    def _start_thread(self) -> None:
+        period = self.period_s
+        if period is None:
+            return
+        self._stop.clear()
+        t = threading.Thread(target=self._run, args=(period,), name="aifootprint-sampler", daemon=True)
+        self._thread = t
+        t.start()
+
+    def _stop_thread(self) -> None:
+        t = self._thread
+        if t is None:
+            return
+        self._stop.set()
+        if t is not threading.current_thread():
+            t.join(timeout=5.0)
+        self._thread = None
+
+    def _run(self, period: float) -> None:
+        while not self._stop.wait(period):
+            try:
+                self.tick()
+            except Exception:  # a device failing mid-run: the window keeps what it has
+                from .._log import log_once
+
+                log_once(("sampler",), "aifootprint: a device could not be sampled", exc_info=True)
