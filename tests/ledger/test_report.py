@@ -211,6 +211,10 @@ def test_report_command_formats(tmp_path: Path, capsys: pytest.CaptureFixture[st
         capsys, "report", "--ledger", str(db), "--esrs", "2026", "--format", "csv", "-o", str(target)
     )
     assert code == 0 and out == "" and target.read_text(encoding="utf-8").startswith("year,datapoint,esrs")
+    code, out, _ = run_cli(capsys, "report", "--ledger", str(db), "--format", "csv", "-o", "-")
+    assert code == 0 and out.startswith("basis,entries,")  # "-" is stdout, not a file named "-"
+    code, out, err = run_cli(capsys, "report", "--ledger", str(db), "-o", str(tmp_path / "nodir" / "r.txt"))
+    assert code == 2 and out == "" and "the directory" in err and "does not exist" in err
 
 
 def test_report_reads_market_factors_from_the_config_file(

@@ -7,7 +7,6 @@ import argparse
 import csv
 import io
 import json
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,10 +15,10 @@ from typing import IO, Any
 
 from ..ledger import report as rp
 from ..ledger.store import Store
-from ..ledger.when import iso
+from ..ledger.when import iso, year_range
 from ..records import Quantity
 from .format import equivalents_of, fmt_quantity, table
-from .ledger_common import ledger_file, open_store, period
+from .ledger_common import atomic_output, ledger_file, open_store, period
 from .progress import Progress
 
 _HEADERS = {
@@ -67,17 +66,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 @contextmanager
 def _output(path: str | None) -> Iterator[IO[str]]:
+    """stdout, or FILE written whole or not at all (``-o -`` is stdout)."""
     if not path or path == "-":
         yield sys.stdout
         return
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            yield fh
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_output(Path(path).expanduser()) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        try:
+            yield text
+            text.flush()
+        finally:
+            text.detach()
 
 
 def _q(t: tuple[float, float, float], unit: str) -> Quantity:
@@ -192,7 +191,7 @@ def _render_esrs(points: list[rp.Datapoint], fmt: str, store: Store, year: int) 
             "year": year,
             "ledger": str(store.path),
             "datapoints": [p.__dict__ for p in points],
-            **store.versions(*_year_range(year)),
+            **store.versions(*year_range(year)),
         }
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
@@ -206,7 +205,7 @@ def _render_esrs(points: list[rp.Datapoint], fmt: str, store: Store, year: int) 
     body = [
         [p.name, p.esrs, f"{p.value:.4g} {p.unit}", f"{p.low:.4g} – {p.high:.4g}", p.note] for p in points
     ]
-    versions = store.versions(*_year_range(year))
+    versions = store.versions(*year_range(year))
     foot = (
         f"ESRS E1 summary of AI activity for {year} (UTC), ledger {store.path}; data "
         f"{', '.join(versions['data_versions']) or '-'}, methodology "
@@ -216,12 +215,6 @@ def _render_esrs(points: list[rp.Datapoint], fmt: str, store: Store, year: int) 
     if fmt == "markdown":
         return _markdown(headers, body, (2,)) + "\n\n" + foot + "\n"
     return table(headers, body, align_right=(2,)) + "\n\n" + foot + "\n"
-
-
-def _year_range(year: int) -> tuple[float, float]:
-    from ..ledger.when import year_range
-
-    return year_range(year)
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:

@@ -4,43 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import secrets
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from ..errors import AifootprintError
-from .ledger_common import ledger_file, open_store, period
+from .ledger_common import atomic_output, ledger_file, open_store, period
 from .progress import Progress
-
-
-@contextlib.contextmanager
-def _atomic_output(path: Path) -> Iterator[BinaryIO]:
-    """A new file beside ``path``, renamed onto it when the block succeeds and removed when it fails, so
-    that ``path`` is never left half-written."""
-    if path.is_dir():
-        raise AifootprintError(
-            f"cannot write {path}: it is a directory; give a file name such as {path}/export.csv"
-        )
-    parent = path.parent
-    if not parent.is_dir():
-        raise AifootprintError(f"cannot write {path}: the directory {parent} does not exist")
-    tmp = parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    try:  # O_EXCL: never follow or reuse someone else's file; 0o666 & ~umask like a plain open()
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    except OSError as exc:
-        raise AifootprintError(f"cannot write in {parent}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -60,7 +29,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         total = store.count(since, until)
         with Progress(total, "rows", "export") as advance:
             if output is not None:
-                with _atomic_output(output) as fh:
+                with atomic_output(output) as fh:
                     n = export(store, fh, fmt, since=since, until=until, progress=advance)
                 print(f"exported {n} entries ({fmt}) to {output}", file=sys.stderr)
             else:

@@ -12,7 +12,6 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Union
-from urllib.parse import urlsplit
 
 from opentelemetry import metrics, trace
 from opentelemetry.metrics import CallbackOptions, Histogram, MeterProvider, Observation
@@ -21,6 +20,7 @@ from .. import semconv as sc
 from .._log import log_once
 from .._version import __version__
 from ..ledger import hub
+from ..ledger.entry import server_address
 from ..records import INDICATORS, UNITS
 from . import Accumulator, entry_values
 
@@ -43,29 +43,9 @@ _N_VALUES = 3 * len(INDICATORS)
 
 
 # -- attributes ----------------------------------------------------------------------------------------------
-_addresses: dict[str, tuple[str | None, int | None]] = {}
-
-
-def _address(server: str | None) -> tuple[str | None, int | None]:
-    """``https://key@api.example.com:8443/v1`` -> (``api.example.com``, 8443); never credentials."""
-    if not server:
-        return None, None
-    found = _addresses.get(server)
-    if found is not None:
-        return found
-    try:
-        parts = urlsplit(server if "://" in server else f"//{server}")
-        found = (parts.hostname, parts.port)
-    except ValueError:
-        found = (None, None)
-    if len(_addresses) < 1024:
-        _addresses[server] = found
-    return found
-
-
 def entry_attributes(entry: Entry, *, kind: bool = True) -> Attrs:
     """gen_ai semantic-convention attributes of an entry, its kind and its labels."""
-    host, port = _address(entry.server)
+    host, port = server_address(entry.server)
     attrs: Attrs = {}
     provider = sc.provider_name(entry.provider, host)
     if provider:

@@ -28,13 +28,14 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from .._labels import MAX_VALUE_CHARS, check_labels
 from ..errors import AifootprintError, InputError
 from .entry import Entry
+from .when import iso_datetime
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -99,9 +100,8 @@ def _number(where: _Where, column: str, text: str, unit: str, *, minimum: float 
 
 
 def _timestamp(where: _Where, text: str, tz: tzinfo | None) -> float:
-    s = text.strip()
     try:
-        dt = datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s)
+        dt = iso_datetime(text)
     except ValueError:
         raise where.error(
             "timestamp", f"{text!r} is not a date-time such as 2026-01-31T14:05:09: fix or remove the row"

@@ -122,22 +122,27 @@ class Entry:
         return f"Entry({self.kind}, {self.source}, {what!r}, ts={self.ts:.3f}, error={self.error!r})"
 
 
-_hosts: dict[str, str | None] = {}
+_addresses: dict[str, tuple[str | None, int | None]] = {}
+
+
+def server_address(server: str | None) -> tuple[str | None, int | None]:
+    """``https://user:key@api.example.com:8443/v1?x=y`` -> (``api.example.com``, 8443); never credentials.
+    Cached per URL (an application talks to few servers)."""
+    if not server:
+        return None, None
+    found = _addresses.get(server)
+    if found is None:
+        try:
+            parts = urlsplit(server if "://" in server else f"//{server}")
+            found = (parts.hostname, parts.port)
+        except ValueError:
+            found = (None, None)
+        if len(_addresses) < 1024:
+            _addresses[server] = found
+    return found
 
 
 def server_host(server: str | None) -> str | None:
-    """``https://user:key@api.example.com:8443/v1?x=y`` -> ``api.example.com:8443`` (never credentials)."""
-    if not server:
-        return None
-    found = _hosts.get(server, "")
-    if found != "":
-        return found
-    try:
-        parts = urlsplit(server if "://" in server else f"//{server}")
-        host = parts.hostname
-        host = None if host is None else (f"{host}:{parts.port}" if parts.port else host)
-    except ValueError:
-        host = None
-    if len(_hosts) < 1024:
-        _hosts[server] = host
-    return host
+    """``host[:port]`` of an endpoint URL, as the ledger stores it."""
+    host, port = server_address(server)
+    return None if host is None else (f"{host}:{port}" if port else host)

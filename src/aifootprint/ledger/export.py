@@ -52,13 +52,10 @@ def _bound(b: str) -> str:
 EXPORT_SCHEMA: Final[tuple[tuple[str, str, str], ...]] = (
     *schema.COLUMNS[:_FIRST_SHARE],
     *(
-        (
-            ind if b == "value" else f"{ind}_{b}",
-            "REAL",
-            f"{ind} ({UNITS[ind]}), total (usage + embodied), {_bound(b)}",
+        (name, "REAL", f"{ind} ({UNITS[ind]}), total (usage + embodied), {_bound(b)}")
+        for name, (ind, b) in zip(
+            TOTAL_COLUMNS, ((i, b) for i in INDICATORS for b in schema.BOUNDS), strict=True
         )
-        for ind in INDICATORS
-        for b in schema.BOUNDS
     ),
     *schema.COLUMNS[_FIRST_SHARE:],
 )

@@ -144,7 +144,7 @@ def _ddl_rollup(period: str) -> list[str]:
     ]
 
 
-def _rollup_select(where: str = "", period: str = "hour") -> str:
+def rollup_select_sql(where: str = "", period: str = "hour") -> str:
     """Aggregate ``entries`` rows into rollup rows (the migration, and reports on partial hours)."""
     keys = ", ".join(
         (f"CAST(ts / {PERIOD_SECONDS[period]} AS INTEGER)", *(f"COALESCE({k}, '')" for k in ROLLUP_KEYS[1:]))
@@ -157,7 +157,7 @@ def _rollup_select(where: str = "", period: str = "hour") -> str:
 def _add_rollup(db: sqlite3.Connection, period: str) -> None:
     for stmt in _ddl_rollup(period):
         db.execute(stmt)
-    db.execute(f"INSERT INTO {ROLLUP_TABLES[period]} {_rollup_select('', period)}")
+    db.execute(f"INSERT INTO {ROLLUP_TABLES[period]} {rollup_select_sql('', period)}")
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
@@ -380,7 +380,3 @@ def upsert_rollup_sql(period: str = "hour") -> str:
         f"INSERT INTO {ROLLUP_TABLES[period]} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
         f"ON CONFLICT ({period}, {', '.join(ROLLUP_KEYS[1:])}) DO UPDATE SET {sets}"
     )
-
-
-def rollup_select_sql(where: str = "", period: str = "hour") -> str:
-    return _rollup_select(where, period)

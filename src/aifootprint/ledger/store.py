@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import sqlite3
+import time
 import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -86,7 +87,7 @@ class Store:
         except sqlite3.Error as exc:
             raise LedgerError(f"ledger {self.path}: {_describe(exc)}") from None
         try:
-            self._prepare()
+            self._prepare_retrying()
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise LedgerError(f"ledger {self.path}: {_describe(exc)}") from None
@@ -127,6 +128,19 @@ class Store:
                 f"({schema.SCHEMA_VERSION}): upgrade aifootprint (pip install -U aifootprint)"
             )
         return app_id, version
+
+    def _prepare_retrying(self) -> None:
+        """:meth:`_prepare`, retried while another process holds the file: switching a new file to WAL
+        mode can fail at once with "database is locked" instead of waiting for the busy timeout."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self._prepare()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def _prepare(self) -> None:
         db = self.db

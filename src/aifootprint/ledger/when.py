@@ -22,7 +22,7 @@ def parse_when(text: str, field: str, *, now: float | None = None) -> float:
     if m:
         return (time.time() if now is None else now) - float(m.group(1)) * _SECONDS[m.group(2)]
     try:
-        dt = datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s)
+        dt = iso_datetime(s)
     except ValueError:
         raise InputError(
             field,
@@ -32,6 +32,12 @@ def parse_when(text: str, field: str, *, now: float | None = None) -> float:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return dt.timestamp()
+
+
+def iso_datetime(text: str) -> datetime:
+    """``datetime.fromisoformat`` that also takes a ``Z`` suffix on Python 3.10 (naive stays naive)."""
+    s = text.strip()
+    return datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s)
 
 
 def year_range(year: int) -> tuple[float, float]:
