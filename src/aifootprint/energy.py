@@ -3,9 +3,10 @@
     (L1)  E = E_IT × PUE
     (L2)  GWP = E × grid_GWP ; ADPe = E × grid_ADPe ; PE = E × grid_PE ; water = E × grid_water
 
-each at the low, central and high corner (energy, PUE and grid GWP may be ranges). Embodied impacts are not
-included (warning ``embodied-not-included``): the manufacturing of local hardware comes with local
-measurement. Pure apart from the catalogue lookup of the zone.
+each at the low, central and high corner (energy, PUE and grid GWP may be ranges). Embodied impacts are
+given by the caller (local measurement allocates its hardware's manufacturing, methodology section 15), or
+not included (warning ``embodied-not-included``, as for CodeCarbon imports). Pure apart from the catalogue
+lookup of the zone.
 """
 
 from __future__ import annotations
@@ -16,6 +17,14 @@ from .records import Factor, Impacts
 
 _BASIS_WARNINGS = {"combustion": "zone-gwp-combustion-only", "co2_combustion": "zone-gwp-co2-only"}
 _NO_EMBODIED = (0.0,) * 15
+NOT_INCLUDED = Factor(
+    "embodied impacts",
+    "",
+    "not included",
+    "",
+    "",
+    "hardware manufacturing of local machines is not counted (embodied-not-included)",
+)
 
 
 def impacts_from_energy(
@@ -29,13 +38,18 @@ def impacts_from_energy(
     pue_source: str = "argument",
     zone_source: str = "argument",
     estimator: Estimator | None = None,
+    embodied: tuple[float, ...] | None = None,
+    factors: tuple[Factor, ...] = (),
+    embodied_factors: tuple[Factor, ...] = (),
 ) -> Impacts:
     """Impacts of ``energy_kwh`` of electricity drawn by IT equipment in ``zone``, times ``pue``.
 
     ``energy_kwh`` and ``pue`` accept numbers or ``(low, high)`` / ``(low, value, high)`` ranges. The
     boundary is ``server`` when ``pue`` is exactly 1, else ``datacenter``. Water is the off-site water
     consumed generating the electricity (no on-site cooling water). ``*_source`` say where the inputs come
-    from, for :meth:`Impacts.explain`. Raises :class:`~aifootprint.errors.UnknownZoneError` for an unknown
+    from, for :meth:`Impacts.explain`. ``embodied`` holds the 15 embodied values (energy, GWP, ADPe, PE,
+    water; low/value/high each) with ``embodied_factors`` explaining them; ``factors`` are shown first (a
+    device breakdown, say). Raises :class:`~aifootprint.errors.UnknownZoneError` for an unknown
     zone and :class:`~aifootprint.errors.InputError` for negative or non-finite inputs.
     """
     e_it = parse_range("energy_kwh", energy_kwh)
@@ -47,7 +61,10 @@ def impacts_from_energy(
     for factor in (z.adpe_kgsbeq_per_kwh, z.pe_mj_per_kwh, z.water_l_per_kwh):
         usage += (e[0] * factor, e[1] * factor, e[2] * factor)
     codes = [_BASIS_WARNINGS[z.gwp_basis]] if z.gwp_basis in _BASIS_WARNINGS else []
-    codes.append("embodied-not-included")
+    if embodied is None:
+        codes.append("embodied-not-included")
+    elif len(embodied) != 15:
+        raise ValueError("embodied: 15 values expected (5 indicators x low/value/high)")
     codes += (w for w in warnings if w not in codes)
 
     def explainer() -> tuple[Factor, ...]:
@@ -55,6 +72,7 @@ def impacts_from_energy(
             return Factor(label, x, x, x, unit, source)
 
         return (
+            *factors,
             Factor("energy drawn by the IT equipment", *e_it, "kWh", energy_source),
             Factor("PUE", *p, "", pue_source if p != (1.0, 1.0, 1.0) else "none: server boundary"),
             Factor("energy including facility overhead", *e, "kWh", "E_IT × PUE (L1)"),
@@ -63,18 +81,11 @@ def impacts_from_energy(
             flat("grid ADPe", z.adpe_kgsbeq_per_kwh, "kgSbeq/kWh", z.adpe_source),
             flat("grid PE (ADPf)", z.pe_mj_per_kwh, "MJ/kWh", z.pe_source),
             flat("grid water (off-site, generation)", z.water_l_per_kwh, "L/kWh", z.water_source),
-            Factor(
-                "embodied impacts",
-                "",
-                "not included",
-                "",
-                "",
-                "hardware manufacturing of local machines is not counted (embodied-not-included)",
-            ),
+            *(embodied_factors if embodied_factors or embodied is not None else (NOT_INCLUDED,)),
         )
 
     return Impacts(
-        (*usage, *_NO_EMBODIED),
+        (*usage, *(_NO_EMBODIED if embodied is None else embodied)),
         model=name,
         zone=z.code,
         boundary="server" if p == (1.0, 1.0, 1.0) else "datacenter",

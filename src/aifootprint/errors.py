@@ -67,7 +67,8 @@ class UnknownProviderError(_LookupFailureError):
 WARNING_CODES: Final[dict[str, str]] = {
     "model-size-estimated": "parameter counts are not disclosed; a sourced estimate (range) is used",
     "model-deprecated": "the model is retired or superseded at its provider",
-    "zone-defaulted": "no electricity zone was given; the provider's default location is used",
+    "zone-defaulted": "no electricity zone was given; the provider's default location (local runs: the world "
+    "average) is used",
     "zone-gwp-combustion-only": "the zone's carbon factor covers combustion only (no upstream part)",
     "zone-gwp-co2-only": "the zone's carbon factor covers CO2 only (no CH4/N2O, no upstream part)",
     "latency-modelled": "latency was neither measured nor in the catalogue; the latency model is used",
@@ -76,4 +77,9 @@ WARNING_CODES: Final[dict[str, str]] = {
     "usage-counted": "the provider reported no token usage; tokens were counted from the text (chars / 4)",
     "stream-incomplete": "the stream was closed before its end; impacts cover what was consumed",
     "embodied-not-included": "hardware manufacturing (embodied impacts) is not counted: electricity use only",
+    "embodied-partial": "some local hardware is not in the catalogue: its manufacturing is not counted",
+    "energy-estimated": "a device has no energy counter here: its energy is a labelled estimate (model)",
+    "measurement-overlap": "another measurement ran at the same time on the same devices: each includes "
+    "the other's energy",
+    "forecast": "figures extrapolated from the epochs completed so far",
 }

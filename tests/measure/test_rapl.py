@@ -31,8 +31,8 @@ def test_two_packages_with_dram_and_the_zones_that_are_not_read(tmp_path: Path) 
     zone(tmp_path, "intel-rapl:2", "psys", 9)  # the whole platform: overlaps the packages
     zone(tmp_path, "intel-rapl-mmio:0", "package-0", 9)  # another interface to package 0
     counters, problems = rapl.discover(tmp_path)
-    assert [c.name for c in counters] == ["cpu:0", "dram:0", "cpu:1"]
-    assert [c.kind for c in counters] == ["cpu", "dram", "cpu"]
+    assert [c.name for c in counters] == ["cpu:0", "ram:0", "cpu:1"]
+    assert [c.kind for c in counters] == ["cpu", "ram", "cpu"]
     assert problems == []
     cpu0, dram0, cpu1 = counters
     assert cpu0.energy_j() == 0.0  # energy since the first read

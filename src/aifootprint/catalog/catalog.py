@@ -312,6 +312,9 @@ class Catalog:
                 return s
         return self.server(self.default_text("server"))
 
+    def servers(self) -> list[Server]:
+        return [s for _, s in sorted(self._servers.items())]
+
     def server(self, key: str) -> Server:
         s = self._servers.get(key.lower())
         if s is None:

@@ -1,5 +1,5 @@
-"""The ``aifootprint`` command line: estimate, compare, models, zones, and the ledger's report, export,
-import and ledger commands."""
+"""The ``aifootprint`` command line: estimate, compare, models, zones, run (local measurement), and the
+ledger's report, export, import and ledger commands."""
 
 from __future__ import annotations
 
@@ -128,6 +128,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--label", action="append", default=[], metavar="KEY=VALUE", help="label every imported entry"
     )
+    p = sub.add_parser(
+        "run",
+        help="measure a command's energy and impacts on this machine: aifootprint run --zone FRA -- CMD",
+        description="Run CMD, measure this machine's GPUs, CPU and RAM while it runs, record the run in the "
+        "ledger and print a summary on stderr. The exit status is CMD's.",
+    )
+    p.add_argument(
+        "--zone", help="electricity zone of this machine: FRA, US-CA ... (see `aifootprint zones`)"
+    )
+    p.add_argument(
+        "--pue", type=_range_arg, metavar="X|LOW,HIGH", help="PUE when the machine is in a datacenter"
+    )
+    p.add_argument("--name", help="name of the run (default: the command)")
+    p.add_argument("--label", action="append", default=[], metavar="KEY=VALUE", help="label the run")
+    p.add_argument(
+        "--gpu", help="catalogue accelerator for embodied impacts, when the driver's name is unknown"
+    )
+    p.add_argument("--server", help="catalogue server archetype of this machine, for embodied impacts")
+    p.add_argument("--lifetime-years", type=_range_arg, metavar="X|LOW,HIGH", help="hardware lifetime")
+    p.add_argument(
+        "--cpu-tdp-w", type=_positive, metavar="W", help="TDP of one CPU package (replaces the table)"
+    )
+    p.add_argument(
+        "--cpu-power-w", type=_positive, metavar="W", help="constant CPU power (replaces counters)"
+    )
+    p.add_argument(
+        "--ram-power-w", type=_positive, metavar="W", help="constant RAM power (replaces counters)"
+    )
+    p.add_argument("--interval", type=_positive, default=1.0, metavar="SECONDS", help="sampling period")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="summary format")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the summary to FILE instead of stderr")
+    p.add_argument("--ledger", metavar="PATH", help=_LEDGER_HELP)
+    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
     p = sub.add_parser("ledger", help="where the ledger is and what it holds")
     p.add_argument("--ledger", metavar="PATH", help=_LEDGER_HELP)
     p.add_argument("--json", action="store_true")
@@ -155,7 +188,7 @@ def _add_ledger_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-_MODULES = {"report": "report", "export": "transfer", "import": "transfer", "ledger": "report"}
+_MODULES = {"report": "report", "export": "transfer", "import": "transfer", "ledger": "report", "run": "run"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

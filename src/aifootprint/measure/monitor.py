@@ -22,21 +22,44 @@ Clock = Callable[[], float]
 #: Power assumed when deciding how often a wrapping counter must be read (a generous CPU package).
 MAX_WRAP_POWER_W = 500.0
 
+#: Relative uncertainty given to a measured figure (NVML, RAPL, amdsmi) when the device says nothing better:
+#: NVML documents its power readings as accurate to +/- 5 % (methodology section 15).
+MEASURED_UNCERTAINTY = 0.05
 
-class Counter(Protocol):
-    name: str
-    kind: str
-    method: str
 
+class Device(Protocol):
+    """What every device says about itself. Optional extras, read with ``getattr``:
+
+    - ``model`` (str): the hardware's name ("NVIDIA H100 80GB HBM3", "Intel Xeon Gold 6230"), for embodied
+      impacts and explanations;
+    - ``source`` (str): how its figure is obtained, one line for ``Impacts.explain()``;
+    - ``max_power_w`` (float | None): a bound; a window's energy never exceeds it x the window's duration;
+    - ``bounds(energy_j, duration_s) -> (low_j, high_j)``: the uncertainty range of a window's figure
+      (default: +/- ``MEASURED_UNCERTAINTY`` for measured figures, none for estimated ones).
+    """
+
+    name: str  # "gpu:0", "cpu:0", "ram:0", "cpu", "ram"
+    kind: str  # "gpu", "cpu", "ram"
+    method: str  # "measured" | "estimated"
+
+
+class Counter(Device, Protocol):
     def energy_j(self) -> float: ...
 
 
-class PowerMeter(Protocol):
-    name: str
-    kind: str
-    method: str
-
+class PowerMeter(Device, Protocol):
     def power_w(self) -> float: ...
+
+
+def bounds_of(device: object, energy_j: float, duration_s: float) -> tuple[float, float]:
+    """The (low, high) range of ``energy_j`` measured by ``device`` over ``duration_s``."""
+    fn = getattr(device, "bounds", None)
+    if fn is not None:
+        low, high = fn(energy_j, duration_s)
+        return min(float(low), energy_j), max(float(high), energy_j)
+    if getattr(device, "method", "") == "measured":
+        return energy_j * (1 - MEASURED_UNCERTAINTY), energy_j * (1 + MEASURED_UNCERTAINTY)
+    return energy_j, energy_j
 
 
 class Integrated:
@@ -45,6 +68,9 @@ class Integrated:
     def __init__(self, meter: PowerMeter, clock: Clock) -> None:
         self.meter = meter
         self.name, self.kind, self.method = meter.name, meter.kind, meter.method
+        self.model: str = getattr(meter, "model", "")
+        self.source: str = getattr(meter, "source", "")
+        self.max_power_w: float | None = getattr(meter, "max_power_w", None)
         self._clock = clock
         self._lock = threading.Lock()
         self._t = clock()
@@ -61,14 +87,20 @@ class Integrated:
         self.sample()  # a read is a sample too: windows end exactly when they end
         return self._total
 
+    def bounds(self, energy_j: float, duration_s: float) -> tuple[float, float]:
+        return bounds_of(self.meter, energy_j, duration_s)
+
 
 @dataclass(frozen=True)
 class Reading:
-    """Energy of each device over one window (J), its duration (s), and how each figure was obtained."""
+    """Energy of each device over one window (J) with its range, the window's duration (s), and how each
+    figure was obtained ("measured" or "estimated")."""
 
     duration_s: float
     energy_j: dict[str, float]
     method: dict[str, str]
+    low_j: dict[str, float]
+    high_j: dict[str, float]
 
 
 class Window:
@@ -124,14 +156,28 @@ class Monitor:
                 self._start_thread()
         return Window(self._clock(), {d.name: d.energy_j() for d in self.devices})
 
-    def end(self, window: Window) -> Reading:
-        energy = {d.name: max(d.energy_j() - window.start[d.name], 0.0) for d in self.devices}
+    def read(self, window: Window) -> Reading:
+        """The window's figures so far, leaving it open (a training forecast reads this each epoch)."""
         duration = max(self._clock() - window.t0, 0.0)
+        energy: dict[str, float] = {}
+        low: dict[str, float] = {}
+        high: dict[str, float] = {}
+        for d in self.devices:
+            e = max(d.energy_j() - window.start[d.name], 0.0)
+            cap = getattr(d, "max_power_w", None)
+            if cap is not None:
+                e = min(e, cap * duration)
+            energy[d.name] = e
+            low[d.name], high[d.name] = bounds_of(d, e, duration)
+        return Reading(duration, energy, {d.name: d.method for d in self.devices}, low, high)
+
+    def end(self, window: Window) -> Reading:
+        reading = self.read(window)
         with self._lock:
             self._open -= 1
             if self._open == 0:
                 self._stop_thread()
-        return Reading(duration, energy, {d.name: d.method for d in self.devices})
+        return reading
 
     def tick(self) -> None:
         """One sampler step: sample power meters, and read wrapping counters (the thread calls this)."""

@@ -31,6 +31,7 @@ class NvmlCounter:
 
     kind: str = field(default="gpu", init=False)
     method: str = field(default="measured", init=False)
+    source: str = field(default="NVML total energy counter (nvmlDeviceGetTotalEnergyConsumption)", init=False)
 
     def energy_j(self) -> float:
         mj = int(self.nvml.nvmlDeviceGetTotalEnergyConsumption(self.handle))
@@ -51,6 +52,7 @@ class NvmlPower:
 
     kind: str = field(default="gpu", init=False)
     method: str = field(default="measured", init=False)  # measured power, integrated over time
+    source: str = field(default="NVML power (nvmlDeviceGetPowerUsage) sampled and integrated", init=False)
 
     def power_w(self) -> float:
         return float(self.nvml.nvmlDeviceGetPowerUsage(self.handle)) / 1e3

@@ -1,7 +1,7 @@
 """CPU package and DRAM energy from Linux RAPL powercap files (``/sys/class/powercap/intel-rapl:*``).
 
 Each zone has a cumulative ``energy_uj`` counter that wraps at ``max_energy_range_uj``. A package zone
-(``name`` = ``package-N``) gives ``cpu:N``; its ``dram`` subzone, where the CPU has one, gives ``dram:N``
+(``name`` = ``package-N``) gives ``cpu:N``; its ``dram`` subzone, where the CPU has one, gives ``ram:N``
 (DRAM energy is not part of the package's). Core/uncore subzones are inside the package figure and ``psys``
 covers the whole platform, so neither is read (that would count twice). AMD CPUs expose their package
 counters under the same names on recent kernels.
@@ -34,7 +34,7 @@ class RaplCounter:
     tens of minutes for a package); the monitor's guard reads see to that for long windows.
     """
 
-    name: str  # "cpu:0", "dram:0"
+    name: str  # "cpu:0", "ram:0"
     path: Path  # the zone directory
     max_range_uj: int
     _last: int | None = field(default=None, repr=False)
@@ -42,9 +42,13 @@ class RaplCounter:
 
     kind: str = field(default="cpu", init=False)
     method: str = field(default="measured", init=False)
+    model: str = field(default="", init=False)
+    source: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
         self.kind = self.name.split(":", 1)[0]
+        zone = "DRAM" if self.kind == "ram" else "package"
+        self.source = f"RAPL {zone} energy counter ({self.path / 'energy_uj'})"
 
     def raw_uj(self) -> int:
         with open(self.path / "energy_uj", "rb") as fh:
@@ -101,7 +105,7 @@ def discover(root: Path = POWERCAP) -> tuple[list[RaplCounter], list[RaplProblem
         for sub in sorted(zone.glob(f"{zone.name}:*")):
             try:
                 if _read_text(sub / "name") == "dram":
-                    found.append((f"dram:{index}", sub))
+                    found.append((f"ram:{index}", sub))
             except OSError:
                 continue
         for label, path in found:

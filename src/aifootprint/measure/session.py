@@ -1,0 +1,562 @@
+"""``aifootprint.measure()``: the energy and impacts of work done on this machine (methodology section 15).
+
+A :class:`Measurement` is a window over the machine's devices (GPUs, CPU packages, RAM): counters are read
+when it starts and stops; devices without a counter are estimated and labelled so. Its impacts come from
+the same engine as everywhere else: the energy times the zone's factors (and the PUE where the machine sits
+in a datacenter), plus the embodied share of the GPUs and their host for the measured time.
+
+Measurements nest and run concurrently. A measurement inside another one (same thread or task) is not
+written to the ledger unless ``record=True``: its energy is already inside the outer one. Measurements that
+overlap without nesting (two threads) each include the other's energy, since devices are shared: both get
+the warning ``measurement-overlap``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from .._labels import LABELS, check_labels
+from .._log import log_once
+from ..errors import InputError
+from ..interval import RangeLike, parse_range
+from ..records import Factor, Impacts, Quantity
+from . import devices as dev
+from .monitor import Reading, Window
+
+F = TypeVar("F", bound=Callable[..., Any])
+Triple = tuple[float, float, float]
+
+J_PER_KWH = 3.6e6
+_ACTIVE: contextvars.ContextVar[Measurement | None] = contextvars.ContextVar(
+    "aifootprint_measure", default=None
+)
+_running_lock = threading.Lock()
+_running: set[Measurement] = set()
+
+#: Impact levels of a training run (Corrêa et al. 2024, Ethical Problem Solving, sustainability section):
+#: High above both 1,500 kWh and 500 kgCO2eq; Low below both 0.1 kWh and 0.05 kgCO2eq; else Intermediate.
+HIGH_KWH, HIGH_KGCO2EQ = 1500.0, 500.0
+LOW_KWH, LOW_KGCO2EQ = 0.1, 0.05
+RECOMMENDATIONS: dict[str, tuple[str, ...]] = {
+    "Low": (
+        "keep tracking the footprint of your runs (carbon tracking)",
+        "reuse open models and open work rather than training from scratch",
+    ),
+    "Intermediate": (
+        "track the footprint of every run (carbon tracking)",
+        "reuse open models and open work rather than training from scratch",
+        "prefer energy-efficient models and hardware (smaller or distilled models, newer accelerators)",
+    ),
+    "High": (
+        "track the footprint of every run (carbon tracking)",
+        "reuse open models and open work rather than training from scratch",
+        "prefer energy-efficient models and hardware (smaller or distilled models, newer accelerators)",
+        "carry out a lifecycle assessment of the system (hardware manufacturing, inference, end of life)",
+        "offset the remaining emissions after reducing them (the source recommends it at this level)",
+    ),
+}
+
+
+def impact_level(energy_kwh: float, gwp_kgco2eq: float) -> str:
+    """``Low``, ``Intermediate`` or ``High`` for a training run of this energy and emissions."""
+    if energy_kwh > HIGH_KWH and gwp_kgco2eq > HIGH_KGCO2EQ:
+        return "High"
+    if energy_kwh < LOW_KWH and gwp_kgco2eq < LOW_KGCO2EQ:
+        return "Low"
+    return "Intermediate"
+
+
+@dataclass(frozen=True)
+class DeviceEnergy:
+    """One device's energy over a measurement, and how it was obtained."""
+
+    name: str  # "gpu:0", "cpu:0", "cpu", "ram:0", "ram"
+    kind: str
+    model: str
+    method: str  # "measured" | "estimated"
+    source: str
+    energy: Quantity  # kWh
+
+    @property
+    def kwh(self) -> float:
+        return self.energy.value
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The whole run's figures extrapolated from its completed epochs (as carbontracker does)."""
+
+    epochs_done: int
+    total_epochs: int
+    elapsed_s: float
+    duration_s: float  # whole run
+    impacts: Impacts  # whole run
+
+    @property
+    def remaining_s(self) -> float:
+        return max(self.duration_s - self.elapsed_s, 0.0)
+
+    @property
+    def level(self) -> str:
+        return impact_level(self.impacts.energy.value, self.impacts.gwp.value)
+
+    def __str__(self) -> str:
+        imp = self.impacts
+        return (
+            f"forecast after {self.epochs_done}/{self.total_epochs} epochs: {_duration(self.duration_s)} "
+            f"in all ({_duration(self.remaining_s)} left), {imp.energy.value:.4g} kWh "
+            f"[{imp.energy.low:.4g}, {imp.energy.high:.4g}], {imp.gwp.value:.4g} kgCO2eq "
+            f"[{imp.gwp.low:.4g}, {imp.gwp.high:.4g}], impact level {self.level}"
+        )
+
+
+def _positive(field: str, x: object, *, allow_zero: bool = False) -> float | None:
+    if x is None:
+        return None
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+        raise InputError(field, f"must be a number of watts, got {x!r}")
+    if x < 0 or (x == 0 and not allow_zero):
+        raise InputError(field, f"must be {'>= 0' if allow_zero else '> 0'} W, got {x!r}")
+    return float(x)
+
+
+class Measurement:
+    """The energy and impacts of the work done while it runs. Create with :func:`aifootprint.measure`.
+
+    Use it as ``with`` / ``async with`` block, or call :meth:`start` and :meth:`stop`; or decorate a
+    function (each call is measured on its own; the latest is the function's ``last_measurement``).
+    """
+
+    def __init__(
+        self,
+        name: str = "local run",
+        *,
+        zone: str | None = None,
+        pue: RangeLike | None = None,
+        labels: Mapping[str, str | None] | None = None,
+        total_epochs: int | None = None,
+        gpu: str | None = None,
+        server: str | None = None,
+        lifetime_years: RangeLike | None = None,
+        cpu_tdp_w: float | None = None,
+        cpu_power_w: float | None = None,
+        ram_power_w: float | None = None,
+        record: bool | None = None,
+        interval_s: float = 1.0,
+    ) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise InputError("name", "must be a non-empty string naming the work measured")
+        if zone is not None and (not isinstance(zone, str) or not zone.strip()):
+            raise InputError("zone", "must be a zone code such as 'FRA' or 'US-CA' (see `aifootprint zones`)")
+        if total_epochs is not None and (
+            isinstance(total_epochs, bool) or not isinstance(total_epochs, int) or total_epochs < 1
+        ):
+            raise InputError("total_epochs", f"must be a whole number >= 1, got {total_epochs!r}")
+        if (
+            isinstance(interval_s, bool)
+            or not isinstance(interval_s, (int, float))
+            or not 0.01 <= interval_s <= 3600
+        ):
+            raise InputError("interval_s", f"must be between 0.01 and 3600 seconds, got {interval_s!r}")
+        self.name = name.strip()
+        self.zone = zone.strip() if zone is not None else None
+        self.pue: Triple = parse_range("pue", pue, minimum=1.0) if pue is not None else (1.0, 1.0, 1.0)
+        self._pue_given = pue is not None
+        self.lifetime_years: Triple | None = (
+            parse_range("lifetime_years", lifetime_years, minimum=0.01)
+            if lifetime_years is not None
+            else None
+        )
+        self._labels_arg = dict(check_labels(labels)) if labels else {}
+        self.total_epochs = total_epochs
+        self.gpu = gpu
+        self.server = server
+        self.record = record
+        self._options = dev.Options(
+            cpu_tdp_w=_positive("cpu_tdp_w", cpu_tdp_w),
+            cpu_power_w=_positive("cpu_power_w", cpu_power_w, allow_zero=True),
+            ram_power_w=_positive("ram_power_w", ram_power_w, allow_zero=True),
+            interval_s=float(interval_s),
+        )
+        self._state = "new"  # new -> running -> stopped
+        self._setup: dev.Setup | None = None
+        self._window: Window | None = None
+        self._reading: Reading | None = None
+        self._token: contextvars.Token[Measurement | None] | None = None
+        self.parent: Measurement | None = None
+        self.overlapped = False
+        self.started_at: float | None = None  # Unix time
+        self.labels: Mapping[str, str] = {}
+        self._epochs: list[Reading] = []
+        self._forecast: Forecast | None = None
+        self._impacts: Impacts | None = None
+        self.complete = True
+
+    # -- life cycle ------------------------------------------------------------------------------------
+    def start(self) -> Measurement:
+        """Start measuring (an unknown ``zone`` raises here, before the work starts)."""
+        if self._state != "new":
+            raise RuntimeError(
+                f"measurement {self.name!r} was already {self._state}: call aifootprint.measure() again"
+            )
+        if self.zone is not None:
+            from ..estimator import default_estimator
+
+            self.zone = default_estimator().catalog.zone(self.zone).code  # UnknownZoneError names close ones
+        self._setup = dev.setup(self._options)
+        merged: dict[str, str | None] = {**LABELS.get(), **self._labels_arg}
+        self.labels = {k: v for k, v in merged.items() if v is not None}
+        self.parent = _ACTIVE.get()
+        self._token = _ACTIVE.set(self)
+        with _running_lock:
+            ancestors = set()
+            p = self.parent
+            while p is not None:
+                ancestors.add(p)
+                p = p.parent
+            for other in _running:
+                if other not in ancestors:
+                    other.overlapped = self.overlapped = True
+            _running.add(self)
+        self.started_at = time.time()
+        self._window = self._setup.monitor.begin()
+        self._state = "running"
+        return self
+
+    def stop(self, *, complete: bool = True) -> Measurement:
+        """Stop measuring, and send the entry to the ledger. Stopping twice does nothing."""
+        if self._state != "running":
+            if self._state == "new":
+                raise RuntimeError(f"measurement {self.name!r} was never started")
+            return self
+        assert self._setup is not None and self._window is not None
+        try:
+            self._reading = self._setup.monitor.end(self._window)
+        finally:
+            self._state = "stopped"
+            with _running_lock:
+                _running.discard(self)
+            if self._token is not None:
+                try:
+                    _ACTIVE.reset(self._token)
+                except ValueError:  # stopped in another context than it started in
+                    _ACTIVE.set(self.parent)
+                self._token = None
+        self.complete = complete
+        record = self.record if self.record is not None else self.parent is None
+        if record:
+            self._publish()
+        return self
+
+    def __enter__(self) -> Measurement:
+        return self.start()
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.stop(complete=exc_type is None)
+
+    async def __aenter__(self) -> Measurement:
+        return self.start()
+
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.stop(complete=exc_type is None)
+
+    def _spawn(self) -> Measurement:
+        m = Measurement.__new__(Measurement)
+        m.__dict__.update(self.__dict__)
+        m._state, m._setup, m._window, m._reading, m._token = "new", None, None, None, None
+        m.parent, m.overlapped, m.started_at, m._epochs, m._forecast, m._impacts = (
+            None,
+            False,
+            None,
+            [],
+            None,
+            None,
+        )
+        m.zone = self.zone
+        return m
+
+    def __call__(self, fn: F) -> F:
+        """Measure every call of ``fn`` (sync or async); the latest is ``fn.last_measurement``."""
+        if self._state != "new":
+            raise RuntimeError("a measurement that has started cannot decorate a function")
+        if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
+            raise TypeError(
+                f"measure() cannot decorate the generator {fn.__qualname__}: "
+                "use `with aifootprint.measure(...)` around the loop that consumes it"
+            )
+        template = self
+
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                m = template._spawn()
+                async_wrapper.last_measurement = m  # type: ignore[attr-defined]
+                async with m:
+                    return await fn(*args, **kwargs)
+
+            async_wrapper.last_measurement = None  # type: ignore[attr-defined]
+            return cast(F, async_wrapper)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            m = template._spawn()
+            wrapper.last_measurement = m  # type: ignore[attr-defined]
+            with m:
+                return fn(*args, **kwargs)
+
+        wrapper.last_measurement = None  # type: ignore[attr-defined]
+        return cast(F, wrapper)
+
+    # -- figures -----------------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._state == "running"
+
+    def _current(self) -> Reading:
+        if self._reading is not None:
+            return self._reading
+        if self._state != "running":
+            raise RuntimeError(
+                f"measurement {self.name!r} has not started: use it as `with` block or start()"
+            )
+        assert self._setup is not None and self._window is not None
+        return self._setup.monitor.read(self._window)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Devices that could not be read, and how to fix each."""
+        return self._setup.problems if self._setup is not None else ()
+
+    @property
+    def duration_s(self) -> float:
+        return self._current().duration_s
+
+    @property
+    def energy_by_device(self) -> dict[str, DeviceEnergy]:
+        """Each device's energy (kWh, with range) so far or over the whole measurement."""
+        r = self._current()
+        return self._by_device(r)
+
+    def _by_device(self, r: Reading) -> dict[str, DeviceEnergy]:
+        assert self._setup is not None
+        out: dict[str, DeviceEnergy] = {}
+        for name, joules in r.energy_j.items():
+            d = self._setup.info.get(name)
+            q = Quantity(joules / J_PER_KWH, r.low_j[name] / J_PER_KWH, r.high_j[name] / J_PER_KWH, "kWh")
+            out[name] = DeviceEnergy(
+                name,
+                getattr(d, "kind", name.split(":", 1)[0]),
+                getattr(d, "model", ""),
+                r.method[name],
+                getattr(d, "source", ""),
+                q,
+            )
+        return out
+
+    @property
+    def energy_method(self) -> str:
+        """``measured`` (every device has a counter), ``estimated`` (none has), or ``mixed``."""
+        methods = set(self._current().method.values())
+        if not methods:
+            return "estimated"
+        return methods.pop() if len(methods) == 1 else "mixed"
+
+    @property
+    def impacts(self) -> Impacts:
+        """Impacts of the measurement so far, or of the whole of it once stopped."""
+        if self._impacts is not None:
+            return self._impacts
+        imp = self._impacts_of(self._current(), scale=1.0)
+        if self._state == "stopped":
+            self._impacts = imp
+        return imp
+
+    @property
+    def level(self) -> str:
+        """Impact level of the run (``Low``/``Intermediate``/``High``); see :func:`impact_level`."""
+        imp = self.impacts
+        return impact_level(imp.energy.value, imp.gwp.value)
+
+    @property
+    def forecast(self) -> Forecast | None:
+        """The latest forecast made by :meth:`epoch_end`."""
+        return self._forecast
+
+    def epoch_end(self, total_epochs: int | None = None) -> Forecast | None:
+        """Mark the end of an epoch; returns the whole run's forecast when the number of epochs is known."""
+        if self._state != "running":
+            raise RuntimeError(f"measurement {self.name!r} is not running: epoch_end() belongs inside it")
+        if total_epochs is not None:
+            if isinstance(total_epochs, bool) or not isinstance(total_epochs, int) or total_epochs < 1:
+                raise InputError("total_epochs", f"must be a whole number >= 1, got {total_epochs!r}")
+            self.total_epochs = total_epochs
+        r = self._current()
+        self._epochs.append(r)
+        done, total = len(self._epochs), self.total_epochs
+        if total is None:
+            return None
+        scale = max(total, done) / done
+        self._forecast = Forecast(
+            done, max(total, done), r.duration_s, r.duration_s * scale, self._impacts_of(r, scale=scale)
+        )
+        return self._forecast
+
+    def _zone(self) -> tuple[str, str, tuple[str, ...]]:
+        if self.zone is not None:
+            return self.zone, "measure(zone=...)", ()
+        from ..estimator import default_estimator
+
+        est = default_estimator()
+        if est.settings.zone is not None:
+            return est.settings.zone, est.settings.provenance.get("zone", "settings"), ()
+        z = est.catalog.default_text("zone")
+        return z, f"no zone given: {est.catalog.default('zone').source}", ("zone-defaulted",)
+
+    def _impacts_of(self, r: Reading, *, scale: float) -> Impacts:
+        from ..energy import NOT_INCLUDED, impacts_from_energy
+        from ..estimator import default_estimator
+        from .hardware import embodied_share
+
+        est = default_estimator()
+        cat = est.catalog
+        zone, zone_source, codes = self._zone()
+        total = sum(r.energy_j.values()) * scale / J_PER_KWH
+        low = sum(r.low_j.values()) * scale / J_PER_KWH
+        high = sum(r.high_j.values()) * scale / J_PER_KWH
+        devices = self._by_device(r)
+        factors = tuple(
+            Factor(
+                f"{d.name} {d.model}".strip() + f" ({d.method})",
+                d.energy.low * scale,
+                d.energy.value * scale,
+                d.energy.high * scale,
+                "kWh",
+                d.source,
+            )
+            for d in devices.values()
+        )
+        warnings = list(codes)
+        if any(d.method == "estimated" for d in devices.values()):
+            warnings.append("energy-estimated")
+        if self.overlapped:
+            warnings.append("measurement-overlap")
+        if scale != 1.0:
+            warnings.append("forecast")
+        if self.lifetime_years is not None:
+            life, life_source = self.lifetime_years, "measure(lifetime_years=...)"
+        else:
+            life, life_source = (
+                cat.default_triple("hardware_lifetime_years"),
+                cat.default("hardware_lifetime_years").source,
+            )
+        duration = r.duration_s * scale
+        gpus = [d.model for d in devices.values() if d.kind == "gpu"]
+        emb = embodied_share(
+            cat,
+            gpus,
+            (duration, duration, duration),
+            lifetime_years=life,
+            lifetime_source=life_source,
+            gpu=self.gpu,
+            server=self.server,
+        )
+        if emb.values is not None and emb.partial:
+            warnings.append("embodied-partial")
+        return impacts_from_energy(
+            (low, total, high),
+            zone=zone,
+            pue=self.pue,
+            name=self.name,
+            warnings=tuple(warnings),
+            energy_source="sum of the devices above"
+            + (f", x {scale:.4g} (forecast)" if scale != 1.0 else ""),
+            pue_source="measure(pue=...)" if self._pue_given else "none",
+            zone_source=zone_source,
+            estimator=est,
+            embodied=emb.values,
+            factors=factors,
+            embodied_factors=emb.factors if emb.values is not None else (*emb.factors, NOT_INCLUDED),
+        )
+
+    # -- the ledger ----------------------------------------------------------------------------------------
+    def _publish(self) -> None:
+        try:
+            from ..ledger import hub
+            from ..ledger.entry import Entry
+            from ..ledger.ledger import get_ledger, open_default
+
+            if get_ledger() is None:
+                open_default(None)
+            r = self._reading
+            assert r is not None and self.started_at is not None
+            hub.publish(
+                Entry(
+                    kind="local",
+                    ts=self.started_at,
+                    source="measure",
+                    impacts=self._lazy_impacts(),
+                    operation=self.name,
+                    duration_s=r.duration_s,
+                    complete=self.complete,
+                    energy_method=self.energy_method,  # type: ignore[arg-type]
+                    labels=self.labels,
+                )
+            )
+        except Exception:  # the ledger must never break the user's work
+            log_once(("measure-ledger",), "aifootprint: a measurement could not be recorded", exc_info=True)
+
+    def _lazy_impacts(self) -> Impacts:
+        """The impacts as the ledger's writer thread computes them (the catalogue is not needed here)."""
+
+        def compute() -> tuple[float, ...]:
+            real = self.impacts
+            lazy.zone, lazy.boundary, lazy.warnings = real.zone, real.boundary, real.warnings
+            return real._v()
+
+        lazy = Impacts(
+            compute,
+            model=self.name,
+            zone=self.zone or "",
+            boundary="server" if self.pue == (1.0, 1.0, 1.0) else "datacenter",
+            warnings=(),
+            requests=1,
+            explainer=lambda: self.impacts.factors(),  # noqa: PLW0108 - late: computed on first read
+        )
+        return lazy
+
+    # -- reading it -----------------------------------------------------------------------------------------
+    def summary(self) -> str:
+        """A readable summary: duration, energy per device, impacts, level and recommendations, problems."""
+        from .summary import render
+
+        return render(self)
+
+    def __repr__(self) -> str:
+        if self._state == "new":
+            return f"Measurement({self.name!r}, not started)"
+        r = self._current()
+        return (
+            f"Measurement({self.name!r}, {self._state}, {r.duration_s:.3g} s, "
+            f"{sum(r.energy_j.values()) / J_PER_KWH:.4g} kWh {self.energy_method})"
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes = seconds / 60
+    if minutes < 60:
+        return f"{minutes:.1f} min"
+    hours = minutes / 60
+    if hours < 48:
+        return f"{int(hours)} h {int(minutes % 60):02d} min"
+    return f"{hours / 24:.1f} days"

@@ -1,0 +1,47 @@
+"""The readable summary of a measurement (``Measurement.summary()``, ``aifootprint run``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..cli.format import equivalents, fmt_quantity, impacts_table, table
+from ..errors import WARNING_CODES
+
+if TYPE_CHECKING:
+    from .session import Measurement
+
+
+def render(m: Measurement) -> str:
+    from ..estimator import default_estimator
+    from .session import RECOMMENDATIONS, _duration
+
+    imp = m.impacts
+    state = "running" if m.running else ("stopped" if m.complete else "stopped by an exception")
+    head = (
+        f'aifootprint: "{m.name}" ({state}), {_duration(m.duration_s)}, zone {imp.zone}, '
+        f"{imp.boundary} boundary"
+    )
+    rows = []
+    for d in m.energy_by_device.values():
+        value, rng = fmt_quantity(d.energy)
+        rows.append([d.name, d.model or "-", value, rng, d.method])
+    lines = [head, ""]
+    if rows:
+        lines += [table(["Device", "Model", "Energy", "Range", "How"], rows, align_right=(2,)), ""]
+    else:
+        lines += ["no device could be read", ""]
+    lines += [impacts_table(imp), ""]
+    lines += equivalents(default_estimator().catalog, imp)
+    level = m.level
+    lines += ["", f"Impact level: {level} (Corrêa et al. 2024: High above 1,500 kWh and 500 kgCO2eq)"]
+    lines += [f"  - {r}" for r in RECOMMENDATIONS[level]]
+    f = m.forecast
+    if f is not None and m.running:
+        lines += ["", str(f)]
+    if imp.warnings:
+        lines += ["", "Warnings:"]
+        lines += [f"  {c}: {WARNING_CODES.get(c, '')}" for c in imp.warnings]
+    if m.problems:
+        lines += ["", "Devices not read (estimates used instead where possible):"]
+        lines += [f"  {p}" for p in m.problems]
+    return "\n".join(lines)

@@ -1,0 +1,323 @@
+"""aifootprint.measure(): windows over the machine's devices, impacts from the engine, forecast, impact
+level, ledger entries."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from aifootprint._labels import labels
+from aifootprint.errors import InputError, UnknownZoneError
+from aifootprint.estimator import default_estimator
+from aifootprint.ledger.ledger import close_default, open_default
+from aifootprint.ledger.schema import COLUMN_NAMES
+from aifootprint.ledger.store import Store
+from aifootprint.measure.hardware import SECONDS_PER_YEAR
+from aifootprint.measure.session import Measurement, impact_level
+
+from .rig import FakeDevice, Rig, h100_rig
+
+KWH = 3.6e6
+
+
+def test_energy_per_device_and_impacts_from_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    rig = h100_rig(monkeypatch)
+    with Measurement("fine-tune bert", zone="FRA") as m:
+        rig.run(3600, gpu_0=0.7 * KWH, cpu_0=0.2 * KWH, ram_0=0.1 * KWH)
+    by = m.energy_by_device
+    assert {k: round(v.kwh, 9) for k, v in by.items()} == {"gpu:0": 0.7, "cpu:0": 0.2, "ram:0": 0.1}
+    assert {v.method for v in by.values()} == {"measured"} and m.energy_method == "measured"
+    assert by["gpu:0"].model == "NVIDIA H100 80GB HBM3"
+    assert by["gpu:0"].energy.low == pytest.approx(0.7 * 0.95) and by["gpu:0"].energy.high == pytest.approx(
+        0.735
+    )
+    imp = m.impacts
+    assert m.duration_s == 3600
+    assert imp.energy.value == pytest.approx(1.0) and imp.energy.low == pytest.approx(0.95)
+    zone = default_estimator().catalog.zone("FRA")
+    assert imp.zone == "FRA" and imp.boundary == "server"
+    assert imp.usage.gwp.value == pytest.approx(1.0 * zone.gwp_kgco2eq_per_kwh[1])
+    assert imp.usage.water.value == pytest.approx(1.0 * zone.water_l_per_kwh)
+    cat = default_estimator().catalog
+    gpu, host = cat.accelerator("H100-SXM"), cat.server("hgx-8gpu")
+    life = cat.default_triple("hardware_lifetime_years")
+    expected = (
+        (gpu.embodied_gwp_kgco2eq[1] + host.embodied_gwp_kgco2eq[1] / 8) * 3600 / (life[1] * SECONDS_PER_YEAR)
+    )
+    assert imp.embodied.gwp.value == pytest.approx(expected)
+    assert imp.embodied.gwp.low < expected < imp.embodied.gwp.high
+    assert imp.gwp.value == pytest.approx(imp.usage.gwp.value + expected)
+    assert "embodied-not-included" not in imp.warnings and "energy-estimated" not in imp.warnings
+    text = imp.explain()
+    assert "gpu:0 NVIDIA H100 80GB HBM3 (measured)" in text and "host share 1/8" in text
+
+
+def test_pue_lifetime_and_hardware_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    rig = Rig(
+        monkeypatch, FakeDevice("gpu:0", "NVIDIA GeForce RTX 4090"), FakeDevice("cpu", method="estimated")
+    )
+    with Measurement("x", zone="FRA", pue=(1.1, 1.2, 1.4)) as m:
+        rig.run(100, gpu_0=KWH, cpu=KWH)
+    imp = m.impacts
+    assert imp.boundary == "datacenter" and imp.energy.value == pytest.approx(2 * 1.2)
+    assert imp.energy.high == pytest.approx(
+        (1.05 + 1) * 1.4
+    )  # measured +-5 %, the estimate has no range here
+    assert "embodied-not-included" in imp.warnings and "energy-estimated" in imp.warnings  # an unknown GPU
+    assert "'NVIDIA GeForce RTX 4090'" in imp.explain()
+    assert m.energy_method == "mixed"
+    with Measurement("y", zone="FRA", gpu="L4", lifetime_years=5) as m2:
+        rig.run(100, gpu_0=KWH)
+    l4 = default_estimator().catalog.accelerator("L4")
+    assert "embodied-partial" in m2.impacts.warnings  # L4 has no host archetype in the catalogue
+    assert m2.impacts.embodied.gwp.value == pytest.approx(
+        l4.embodied_gwp_kgco2eq[1] * 100 / (5 * SECONDS_PER_YEAR)
+    )
+
+
+def test_machine_without_gpu_has_no_embodied_unless_a_host_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    rig = Rig(monkeypatch, FakeDevice("cpu:0"))
+    with Measurement("cpu only", zone="FRA") as m:
+        rig.run(10, cpu_0=1000)
+    assert "embodied-not-included" in m.impacts.warnings and m.impacts.embodied.gwp.value == 0
+    with Measurement("cpu only", zone="FRA", server="a100-8gpu") as m2:
+        rig.run(10, cpu_0=1000)
+    host = default_estimator().catalog.server("a100-8gpu")
+    assert m2.impacts.embodied.gwp.value == pytest.approx(
+        host.embodied_gwp_kgco2eq[1] * 10 / (3 * SECONDS_PER_YEAR)
+    )
+
+
+def test_no_zone_uses_the_world_average_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AIFOOTPRINT_ZONE", raising=False)
+    rig = Rig(monkeypatch, FakeDevice("cpu:0"))
+    with Measurement("x") as m:
+        rig.run(10, cpu_0=1000)
+    assert m.impacts.zone == "WOR" and "zone-defaulted" in m.impacts.warnings
+
+
+def test_an_unknown_zone_fails_before_the_work_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    rig = h100_rig(monkeypatch)
+    ran = []
+    with pytest.raises(UnknownZoneError, match="FRANCE"), Measurement("x", zone="FRANCE"):
+        ran.append(1)
+    assert ran == [] and rig.options == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"zone": " "}, "zone"),
+        ({"total_epochs": 0}, "total_epochs"),
+        ({"total_epochs": 2.5}, "total_epochs"),
+        ({"cpu_tdp_w": -1}, "cpu_tdp_w"),
+        ({"cpu_power_w": float("nan")}, "cpu_power_w"),
+        ({"ram_power_w": "10"}, "ram_power_w"),
+        ({"pue": 0.9}, "pue"),
+        ({"lifetime_years": -3}, "lifetime_years"),
+        ({"interval_s": 0}, "interval_s"),
+    ],
+)
+def test_bad_arguments_name_the_field(kwargs: dict[str, object], field: str) -> None:
+    args = {"name": "x", **kwargs}
+    with pytest.raises(InputError) as err:
+        Measurement(**args)  # type: ignore[arg-type]
+    assert err.value.field == field
+
+
+def test_life_cycle_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    rig = h100_rig(monkeypatch)
+    m = Measurement("x", zone="FRA")
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = m.impacts
+    with pytest.raises(RuntimeError, match="never started"):
+        m.stop()
+    m.start()
+    rig.run(5, gpu_0=500)
+    assert m.running and m.energy_by_device["gpu:0"].energy.value == pytest.approx(500 / KWH)  # live figures
+    m.stop()
+    m.stop()  # twice: nothing
+    with pytest.raises(RuntimeError, match="already stopped"):
+        m.start()
+
+
+def test_nested_measurements_record_only_the_outer_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    rig = h100_rig(monkeypatch)
+    led = open_default(tmp_path / "l.db")
+    assert led is not None
+    with labels(project="bert"), Measurement("outer", zone="FRA", labels={"phase": "all"}) as outer:
+        rig.run(10, gpu_0=100)
+        with Measurement("inner", zone="FRA") as inner:
+            rig.run(5, gpu_0=50)
+        with Measurement("kept", zone="FRA", record=True):
+            rig.run(1, gpu_0=10)
+    assert inner.energy_by_device["gpu:0"].energy.value * KWH == pytest.approx(50)
+    assert outer.energy_by_device["gpu:0"].energy.value * KWH == pytest.approx(160)
+    assert "measurement-overlap" not in outer.impacts.warnings + inner.impacts.warnings
+    assert inner.parent is outer
+    led.flush()
+    close_default()
+    store = Store(tmp_path / "l.db", create=False)
+    rows = {}
+    for batch in store.rows():
+        for t in batch:
+            row = dict(zip(COLUMN_NAMES, t, strict=True))
+            rows[row["operation"]] = row
+    store.close()
+    assert set(rows) == {"outer", "kept"}
+    row = rows["outer"]
+    assert row["kind"] == "local" and row["source"] == "measure" and row["energy_method"] == "measured"
+    assert row["duration_s"] == 16 and row["zone"] == "FRA" and row["complete"] == 1
+    assert row["energy_usage"] == pytest.approx(outer.impacts.energy.value)
+    assert row["gwp_usage"] + row["gwp_embodied"] == pytest.approx(outer.impacts.gwp.value)
+    assert row["gwp_embodied"] > 0
+    assert json.loads(row["labels"]) == {"project": "bert", "phase": "all"}
+
+
+def test_concurrent_measurements_warn_of_the_overlap(monkeypatch: pytest.MonkeyPatch) -> None:
+    rig = h100_rig(monkeypatch)
+    started, release = threading.Event(), threading.Event()
+    other: list[Measurement] = []
+
+    def worker() -> None:
+        with Measurement("thread", zone="FRA", record=False) as m:
+            other.append(m)
+            started.set()
+            release.wait(5)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    started.wait(5)
+    with Measurement("main", zone="FRA", record=False) as m:
+        rig.run(1, gpu_0=10)
+    release.set()
+    t.join()
+    assert "measurement-overlap" in m.impacts.warnings
+    assert "measurement-overlap" in other[0].impacts.warnings
+
+
+def test_an_exception_propagates_unchanged_and_the_run_is_marked_incomplete(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rig = h100_rig(monkeypatch)
+    boom = ValueError("diverged")
+    with pytest.raises(ValueError) as err, Measurement("x", zone="FRA", record=False) as m:
+        rig.run(2, gpu_0=20)
+        raise boom
+    assert err.value is boom and not m.complete and not m.running
+    assert "stopped by an exception" in m.summary()
+
+
+def test_decorator_measures_each_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    rig = h100_rig(monkeypatch)
+
+    @Measurement("predict", zone="FRA", record=False)
+    def predict(x: int) -> int:
+        rig.run(1, gpu_0=10.0 * x)
+        return x * 2
+
+    assert predict(3) == 6
+    first = predict.last_measurement  # type: ignore[attr-defined]
+    assert predict(5) == 10
+    second = predict.last_measurement  # type: ignore[attr-defined]
+    assert first is not second and first.name == "predict"
+    assert first.energy_by_device["gpu:0"].energy.value * KWH == pytest.approx(30)
+    assert second.energy_by_device["gpu:0"].energy.value * KWH == pytest.approx(50)
+
+    @Measurement("apredict", zone="FRA", record=False)
+    async def apredict(x: int) -> int:
+        rig.run(1, gpu_0=7.0)
+        return x
+
+    assert asyncio.run(apredict(4)) == 4
+    assert apredict.last_measurement.energy_by_device["gpu:0"].energy.value * KWH == pytest.approx(7)  # type: ignore[attr-defined]
+
+    def gen() -> object:
+        yield 1
+
+    with pytest.raises(TypeError, match="generator"):
+        Measurement("g")(gen)
+
+
+def test_async_with(monkeypatch: pytest.MonkeyPatch) -> None:
+    rig = h100_rig(monkeypatch)
+
+    async def main() -> Measurement:
+        async with Measurement("a", zone="FRA", record=False) as m:
+            rig.run(2, gpu_0=20)
+        return m
+
+    assert asyncio.run(main()).duration_s == 2
+
+
+def test_epoch_forecast_extrapolates_the_completed_epochs(monkeypatch: pytest.MonkeyPatch) -> None:
+    rig = h100_rig(monkeypatch)
+    with Measurement("train", zone="FRA", total_epochs=10, record=False) as m:
+        rig.run(600, gpu_0=0.3 * KWH, cpu_0=0.1 * KWH)
+        f1 = m.epoch_end()
+        rig.run(600, gpu_0=0.3 * KWH, cpu_0=0.1 * KWH)
+        f2 = m.epoch_end()
+        assert f2 is not None and "forecast after 2/10 epochs" in m.summary()
+    assert f1 is not None and f1.epochs_done == 1 and f1.total_epochs == 10
+    assert f1.duration_s == 6000 and f1.remaining_s == 5400
+    assert f1.impacts.energy.value == pytest.approx(4.0)
+    assert f2.impacts.energy.value == pytest.approx(4.0) and f2.remaining_s == 4800
+    assert "forecast" in f2.impacts.warnings and f2.level == "Intermediate"
+    assert m.forecast is f2
+    with Measurement("no total", zone="FRA", record=False) as m2:
+        rig.run(1, gpu_0=1)
+        assert m2.epoch_end() is None
+        rig.run(1, gpu_0=1)
+        forecast = m2.epoch_end(total_epochs=4)
+        assert (
+            forecast is not None and forecast.total_epochs == 4 and forecast.duration_s == pytest.approx(4.0)
+        )
+    with pytest.raises(RuntimeError, match="not running"):
+        m2.epoch_end()
+
+
+@pytest.mark.parametrize(
+    ("kwh", "kg", "level"),
+    [
+        (0.05, 0.01, "Low"),
+        (0.05, 0.06, "Intermediate"),
+        (0.2, 0.01, "Intermediate"),
+        (1500, 600, "Intermediate"),  # "more than" 1,500 kWh
+        (1501, 500, "Intermediate"),
+        (1501, 501, "High"),
+        (10_000, 100, "Intermediate"),  # a clean grid: both thresholds must be passed
+    ],
+)
+def test_impact_level(kwh: float, kg: float, level: str) -> None:
+    assert impact_level(kwh, kg) == level
+
+
+def test_summary_lists_devices_level_and_problems(monkeypatch: pytest.MonkeyPatch) -> None:
+    rig = Rig(
+        monkeypatch,
+        FakeDevice("gpu:0", "NVIDIA H100 80GB HBM3"),
+        FakeDevice("ram", "16 GiB", method="estimated"),
+        problems=("cpu:0: permission denied; sudo chmod ...",),
+    )
+    with Measurement("train", zone="FRA", record=False) as m:
+        rig.run(3600, gpu_0=2 * KWH, ram=0.01 * KWH)
+    text = m.summary()
+    for part in (
+        "gpu:0",
+        "NVIDIA H100 80GB HBM3",
+        "measured",
+        "estimated",
+        "Impact level: Intermediate",
+        "energy-efficient models",
+        "permission denied",
+        "energy-estimated",
+    ):
+        assert part in text, part
+    assert "gpu:0" in repr(m) or "kWh" in repr(m)
