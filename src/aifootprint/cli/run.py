@@ -17,19 +17,10 @@ EXIT_NOT_FOUND = 127
 EXIT_NOT_EXECUTABLE = 126
 
 
-def _labels(values: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for v in values:
-        key, sep, value = v.partition("=")
-        if not sep or not key.strip():
-            raise InputError("--label", f"{v!r} is not KEY=VALUE")
-        out[key.strip()] = value
-    return out
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from ..ledger.ledger import open_default
     from ..measure.session import Measurement
+    from .transfer import parse_labels
 
     cmd = list(args.cmd)
     if cmd and cmd[0] == "--":
@@ -42,7 +33,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.name or " ".join(cmd)[:200],
         zone=args.zone,
         pue=args.pue,
-        labels=_labels(args.label),
+        labels=parse_labels(args.label),
         gpu=args.gpu,
         server=args.server,
         lifetime_years=args.lifetime_years,

@@ -42,7 +42,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _labels(values: list[str]) -> dict[str, str]:
+def parse_labels(values: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in values:
         key, sep, value = item.partition("=")
@@ -55,7 +55,7 @@ def _labels(values: list[str]) -> dict[str, str]:
 def cmd_import(args: argparse.Namespace) -> int:
     from ..ledger.codecarbon import read_codecarbon, write_runs
 
-    labels = _labels(args.label)
+    labels = parse_labels(args.label)
     tz = None
     if getattr(args, "timezone", None):  # a --timezone option, where the parser offers one
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -1,0 +1,130 @@
+"""``aifootprint run -- CMD``: the command runs with this terminal, its exit status is ours, the run is
+measured, recorded and summarised; bad input gives one line and exit 2."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from aifootprint.ledger.ledger import close_default
+from aifootprint.ledger.schema import COLUMN_NAMES
+from aifootprint.ledger.store import Store
+
+from .rig import h100_rig
+
+
+def run(capfd: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    from aifootprint.cli import main
+
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capfd.readouterr()
+    return code, out, err
+
+
+def entries(path: Path) -> list[dict[str, object]]:
+    close_default()
+    store = Store(path, create=False)
+    try:
+        return [dict(zip(COLUMN_NAMES, t, strict=True)) for batch in store.rows() for t in batch]
+    finally:
+        store.close()
+
+
+def test_runs_the_command_records_and_summarises(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    h100_rig(monkeypatch)
+    led = tmp_path / "l.db"
+    code, out, err = run(
+        capfd,
+        "run",
+        "--zone",
+        "FRA",
+        "--ledger",
+        str(led),
+        "--label",
+        "team=nlp",
+        "--",
+        sys.executable,
+        "-c",
+        "import sys; print('hello from the child'); sys.exit(3)",
+    )
+    assert code == 3
+    assert "hello from the child" in out  # the child's output is untouched
+    assert "aifootprint:" in err and "Impact level:" in err and "gpu:0" in err
+    [row] = entries(led)
+    assert row["kind"] == "local" and row["source"] == "measure" and row["zone"] == "FRA"
+    assert json.loads(str(row["labels"])) == {"team": "nlp"}
+    assert str(row["operation"]).startswith(sys.executable)
+
+
+def test_json_summary_to_a_file(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    h100_rig(monkeypatch)
+    out_file = tmp_path / "summary.json"
+    code, _, err = run(
+        capfd,
+        "run",
+        "--zone",
+        "FRA",
+        "--ledger",
+        str(tmp_path / "l.db"),
+        "--name",
+        "train",
+        "--format",
+        "json",
+        "-o",
+        str(out_file),
+        "--",
+        sys.executable,
+        "-c",
+        "pass",
+    )
+    assert code == 0 and err == ""
+    data = json.loads(out_file.read_text())
+    assert (
+        data["name"] == "train"
+        and data["exit_code"] == 0
+        and set(data["devices"]) == {"gpu:0", "cpu:0", "ram:0"}
+    )
+    assert data["impacts"]["zone"] == "FRA" and data["level"] == "Low"
+
+
+def test_a_command_that_cannot_start_is_not_recorded(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    h100_rig(monkeypatch)
+    led = tmp_path / "l.db"
+    code, _, err = run(capfd, "run", "--zone", "FRA", "--ledger", str(led), "--", "no-such-command-xyz")
+    assert code == 127 and "command not found: no-such-command-xyz" in err
+    assert entries(led) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--zone", "FRA"], "no command to run"),
+        (["run", "--zone", "FRA", "--"], "no command to run"),
+        (["run", "--zone", "NOWHERE", "--", "true"], "unknown zone"),
+        (["run", "--cpu-tdp-w", "-5", "--", "true"], "must be a positive number"),
+        (["run", "--label", "novalue", "--", "true"], "key=value"),
+        (["run", "-o", "/no/such/dir/x.txt", "--", "true"], "directory does not exist"),
+    ],
+)
+def test_bad_input_is_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    argv: list[str],
+    message: str,
+) -> None:
+    h100_rig(monkeypatch)
+    code, _, err = run(capfd, *argv[:1], "--ledger", str(tmp_path / "l.db"), *argv[1:])
+    assert code == 2 and message in err.lower() and err.count("\n") == 1 and "Traceback" not in err
