@@ -44,6 +44,7 @@ SHIPPED = (
     "servers.csv",
     "equivalents.csv",
     "defaults.json",
+    "cpu_tdp.csv",
     "ATTRIBUTION.md",
 )
 
@@ -1435,15 +1436,69 @@ def _check_models(models: list[dict[str, Any]]) -> None:
             raise BuildError(f"no source for {m['provider']}/{m['name']}")
 
 
+# ---------------------------------------------------------------------------------------------- cpu tdp
+
+#: Short source codes of cpu_tdp.csv (one value for thousands of rows: a code keeps the file small). The
+#: runtime (``aifootprint.measure.estimate.TDP_SOURCES``) and docs/data.md spell them out.
+CPU_SOURCE_CODES = {
+    "cc": f"{CODECARBON} data/hardware/cpu_power.csv",
+    "cc-max": f"{CODECARBON} data/hardware/cpu_power.csv, largest of its rows for this name",
+}
+
+# Name canonicalisation of cpu_tdp.csv: the form the runtime reduces CPU brand strings to, so that a lookup is
+# one exact (case-insensitive) search in the file. tests/measure/test_estimate.py checks that every shipped
+# name is a fixed point of the runtime normalisation (aifootprint.measure.estimate.normalise_cpu_name).
+_CPU_DROP = re.compile(r"\((?:R|TM)\)|[\u00ae\u2122\u200b]|\bCPU\b|\bProcessor\b|\(OEM Only\)", re.IGNORECASE)
+
+
+def cpu_canonical(name: str) -> str:
+    s = " ".join(_CPU_DROP.sub(" ", name.replace("\u00a0", " ")).split())
+    return s.replace(" Microsoft Surface Edition", "")
+
+
+def build_cpu_tdp(ref: Path) -> list[dict[str, Any]]:
+    """CodeCarbon's CPU TDP table (W per package) with canonical names.
+
+    Rows whose names become equal (case-insensitively) are merged: same TDP -> one row; different TDP -> the
+    largest, with source ``cc-max``. Rows without a usable TDP (garbled like ``27.29.5``, or 0) are skipped.
+    """
+    best: dict[str, dict[str, Any]] = {}
+    for r in read_csv(ref / "cpu_tdp_codecarbon.csv"):
+        name = cpu_canonical(r["cpu_name"])
+        try:
+            tdp = num(float(r["tdp_w"]))
+        except ValueError:
+            continue
+        if not name or not tdp > 0:
+            continue
+        row = {"name": name, "tdp_w": int(tdp) if tdp.is_integer() else tdp, "source": "cc"}
+        key = name.lower()
+        old = best.get(key)
+        if old is None:
+            best[key] = row
+        elif old["tdp_w"] != row["tdp_w"]:
+            keep = max(old, row, key=lambda x: (x["tdp_w"], x["name"]))
+            best[key] = {**keep, "source": "cc-max"}
+        else:
+            same = min(old, row, key=lambda x: x["name"])  # deterministic whatever the input order
+            best[key] = {**same, "source": old["source"]}
+    if len(best) < 4000 or any(r["source"] not in CPU_SOURCE_CODES for r in best.values()):
+        raise BuildError(f"cpu_tdp: {len(best)} rows, or a source code without a meaning")
+    return [best[k] for k in sorted(best)]
+
+
+CPU_TDP_HEADER = ["name", "tdp_w", "source"]
+
+
 # ---------------------------------------------------------------------------------------------- attribution
 
 ATTRIBUTION = """\
 # Attribution of the shipped data
 
 The files in this folder (`models.json`, `grid.csv`, `datacenters.csv`, `hardware.csv`, `servers.csv`,
-`equivalents.csv`, `defaults.json`) were built by `scripts/data/build_catalog.py` from a reference-data
-collection (collected 2026-11-23) and hand-curated inputs in `scripts/data/curated/`. Every row names its
-source. Choice rules (values and ranges) are documented in `docs/data.md`.
+`equivalents.csv`, `defaults.json`, `cpu_tdp.csv`) were built by `scripts/data/build_catalog.py` from a
+reference-data collection (collected 2026-11-23) and hand-curated inputs in `scripts/data/curated/`. Every
+row names its source. Choice rules (values and ranges) are documented in `docs/data.md`.
 
 ## Derived from other projects
 
@@ -1462,7 +1517,10 @@ source. Choice rules (values and ranges) are documented in `docs/data.md`.
   Copyright (c) 2019 Mila, BCG Gamma, CometML, Haverford College; Copyright (c) 2023 Code Carbon NGO.
   Used for OWID carbon intensities, US eGRID2023 state factors, Canadian provincial mixes and per-source
   factors, China MEE provincial factors, Nordic bidding-zone factors (Khepri v1.3), Google Cloud region
-  intensities, and equivalents from its dashboard.
+  intensities, and equivalents from its dashboard. `cpu_tdp.csv` reproduces CodeCarbon's CPU TDP table
+  (`codecarbon/data/hardware/cpu_power.csv`: TDP in W per CPU model, from Intel ARK and AMD product pages)
+  with names canonicalised and duplicates merged (source codes `cc`, `cc-max`; see `docs/data.md`); its
+  licence is reproduced in full at the end of this file.
 - **mlco2/impact** (MIT) - alternative GPU TDP values noted in the reference data.
 
 ## Original datasets
@@ -1478,6 +1536,33 @@ source. Choice rules (values and ranges) are documented in `docs/data.md`.
 - Google Cloud region carbon data; vendor datasheets (NVIDIA, AMD); company sustainability reports; provider
   model documentation (OpenAI, Anthropic, Mistral, Cohere, Google, AWS Bedrock, Groq, Together AI, Ollama,
   DeepSeek, Hugging Face model cards): facts quoted with their URL in each row.
+
+## CodeCarbon licence (for `cpu_tdp.csv`)
+
+```
+MIT License
+
+Copyright (c) 2019 Mila, BCG Gamma, CometML, Haverford College
+Copyright (c) 2023 Code Carbon NGO
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+```
 """
 
 
@@ -1497,6 +1582,7 @@ def build(ref: Path) -> dict[str, bytes]:
         "servers.csv": write_csv(SRV_HEADER, build_servers(ref)),
         "equivalents.csv": write_csv(EQ_HEADER, build_equivalents(ref)),
         "defaults.json": write_json(build_defaults(ref)),
+        "cpu_tdp.csv": write_csv(CPU_TDP_HEADER, build_cpu_tdp(ref)),
         "ATTRIBUTION.md": ATTRIBUTION.encode("utf-8"),
     }
     sources_sha = hashlib.sha256((ref / "SOURCES.md").read_bytes()).hexdigest()
