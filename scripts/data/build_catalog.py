@@ -1439,7 +1439,7 @@ def _check_models(models: list[dict[str, Any]]) -> None:
 # ---------------------------------------------------------------------------------------------- cpu tdp
 
 #: Short source codes of cpu_tdp.csv (one value for thousands of rows: a code keeps the file small). The
-#: runtime (``aifootprint.measure.estimate.TDP_SOURCES``) and docs/data.md spell them out.
+#: runtime (``aifootprint.local.estimate.TDP_SOURCES``) and docs/data.md spell them out.
 CPU_SOURCE_CODES = {
     "cc": f"{CODECARBON} data/hardware/cpu_power.csv",
     "cc-max": f"{CODECARBON} data/hardware/cpu_power.csv, largest of its rows for this name",
@@ -1447,7 +1447,7 @@ CPU_SOURCE_CODES = {
 
 # Name canonicalisation of cpu_tdp.csv: the form the runtime reduces CPU brand strings to, so that a lookup is
 # one exact (case-insensitive) search in the file. tests/measure/test_estimate.py checks that every shipped
-# name is a fixed point of the runtime normalisation (aifootprint.measure.estimate.normalise_cpu_name).
+# name is a fixed point of the runtime normalisation (aifootprint.local.estimate.normalise_cpu_name).
 _CPU_DROP = re.compile(r"\((?:R|TM)\)|[\u00ae\u2122\u200b]|\bCPU\b|\bProcessor\b|\(OEM Only\)", re.IGNORECASE)
 
 

@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .interval import Interval
     from .ledger import Entry, Ledger, LedgerError, flush, get_ledger
+    from .local.session import DeviceEnergy, Forecast, Measurement, impact_level, measure
     from .records import Factor, Impacts, ImpactSet, Model, Quantity
     from .settings import Settings
 
@@ -87,6 +88,11 @@ _LAZY: dict[str, str] = {
     "prometheus_collector": "exporters",
     "serve_metrics": "exporters",
     "Interval": "interval",
+    "measure": "local.session",
+    "Measurement": "local.session",
+    "Forecast": "local.session",
+    "DeviceEnergy": "local.session",
+    "impact_level": "local.session",
     "Model": "records",
     "Impacts": "records",
     "ImpactSet": "records",
@@ -106,8 +112,10 @@ __all__ = [
     "AifootprintError",
     "CallRecord",
     "ConfigError",
+    "DeviceEnergy",
     "Entry",
     "Factor",
+    "Forecast",
     "ImpactSet",
     "Impacts",
     "ImpactsUnavailableError",
@@ -115,6 +123,7 @@ __all__ = [
     "Interval",
     "Ledger",
     "LedgerError",
+    "Measurement",
     "Model",
     "Quantity",
     "Settings",
@@ -133,10 +142,12 @@ __all__ = [
     "flush",
     "get_catalog",
     "get_ledger",
+    "impact_level",
     "impacts_of",
     "instrument",
     "labels",
     "make_estimator",
+    "measure",
     "models",
     "prometheus_collector",
     "record_of",

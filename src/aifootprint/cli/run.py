@@ -19,7 +19,7 @@ EXIT_NOT_EXECUTABLE = 126
 
 def cmd_run(args: argparse.Namespace) -> int:
     from ..ledger.ledger import open_default
-    from ..measure.session import Measurement
+    from ..local.session import Measurement
     from .transfer import parse_labels
 
     cmd = list(args.cmd)

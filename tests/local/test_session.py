@@ -16,8 +16,8 @@ from aifootprint.estimator import default_estimator
 from aifootprint.ledger.ledger import close_default, open_default
 from aifootprint.ledger.schema import COLUMN_NAMES
 from aifootprint.ledger.store import Store
-from aifootprint.measure.hardware import SECONDS_PER_YEAR
-from aifootprint.measure.session import Measurement, impact_level
+from aifootprint.local.hardware import SECONDS_PER_YEAR
+from aifootprint.local.session import Measurement, impact_level
 
 from .rig import FakeDevice, Rig, h100_rig
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from aifootprint.measure import devices
-from aifootprint.measure.monitor import Monitor
+from aifootprint.local import devices
+from aifootprint.local.monitor import Monitor
 
 
 class Clock:

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from aifootprint.measure import nvml
+from aifootprint.local import nvml
 
 from .fake_nvml import FakeGpu, NVMLError, module
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from aifootprint.measure import amd
-from aifootprint.measure.monitor import MAX_WRAP_POWER_W, Monitor
+from aifootprint.local import amd
+from aifootprint.local.monitor import MAX_WRAP_POWER_W, Monitor
 
 from .fake_amdsmi import INIT_ERROR, NO_PERM, FakeGpu, module
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from aifootprint.measure import rapl
+from aifootprint.local import rapl
 
 
 def zone(root: Path, name: str, label: str, energy_uj: int, max_uj: int = 262_143_328_850) -> Path:

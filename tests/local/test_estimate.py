@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from aifootprint.measure import estimate
-from aifootprint.measure.estimate import CpuEstimate, CpuInfo, RamEstimate
-from aifootprint.measure.monitor import Monitor
+from aifootprint.local import estimate
+from aifootprint.local.estimate import CpuEstimate, CpuInfo, RamEstimate
+from aifootprint.local.monitor import Monitor
 
 HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 

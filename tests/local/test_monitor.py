@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from aifootprint.measure import rapl
-from aifootprint.measure.monitor import Monitor
+from aifootprint.local import rapl
+from aifootprint.local.monitor import Monitor
 
 
 class Clock:
@@ -107,6 +107,6 @@ def test_wrapping_counters_are_read_often_enough(tmp_path: Path) -> None:
 
 
 def rapl_power() -> float:
-    from aifootprint.measure.monitor import MAX_WRAP_POWER_W
+    from aifootprint.local.monitor import MAX_WRAP_POWER_W
 
     return MAX_WRAP_POWER_W

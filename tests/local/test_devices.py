@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from aifootprint.measure import devices
-from aifootprint.measure.session import Measurement
+from aifootprint.local import devices
+from aifootprint.local.session import Measurement
 
 from .fake_nvml import FakeGpu, module
 from .test_rapl import set_energy, zone

@@ -42,6 +42,6 @@ def render(m: Measurement) -> str:
         lines += ["", "Warnings:"]
         lines += [f"  {c}: {WARNING_CODES.get(c, '')}" for c in imp.warnings]
     if m.problems:
-        lines += ["", "Devices not read (estimates used instead where possible):"]
+        lines += ["", "About the devices (what could not be read or identified, and how to fix it):"]
         lines += [f"  {p}" for p in m.problems]
     return "\n".join(lines)

@@ -550,6 +550,53 @@ class Measurement:
         )
 
 
+def measure(
+    name: str = "local run",
+    *,
+    zone: str | None = None,
+    pue: RangeLike | None = None,
+    labels: Mapping[str, str | None] | None = None,
+    total_epochs: int | None = None,
+    gpu: str | None = None,
+    server: str | None = None,
+    lifetime_years: RangeLike | None = None,
+    cpu_tdp_w: float | None = None,
+    cpu_power_w: float | None = None,
+    ram_power_w: float | None = None,
+    record: bool | None = None,
+    interval_s: float = 1.0,
+) -> Measurement:
+    """Measure the energy and impacts of work on this machine: ``with``, ``async with`` or a decorator.
+
+    ``zone``: electricity zone of this machine (``FRA``, ``US-CA``...; default: the configured zone, else
+    the world average with warning ``zone-defaulted``); an unknown zone raises before the work starts.
+    ``pue``: facility overhead when the machine sits in a datacenter (number or range; default 1, the
+    ``server`` boundary). ``labels``: added to the ``aifootprint.labels(...)`` in force. ``total_epochs``:
+    enables the forecast of :meth:`Measurement.epoch_end`. ``gpu``/``server``: catalogue hardware for the
+    embodied share when the driver's GPU name is unknown (or the machine has no GPU); ``lifetime_years``:
+    hardware lifetime (default: the catalogue's, 3 years with a range up to 6). ``cpu_tdp_w`` (one package),
+    ``cpu_power_w``, ``ram_power_w``: replace the CPU TDP table, or the CPU / RAM figures altogether, with
+    your numbers (still labelled ``estimated``). ``record``: write the run to the ledger (default: yes,
+    unless nested in another measurement). ``interval_s``: sampling period of devices without an energy
+    counter. See docs/measurement.md.
+    """
+    return Measurement(
+        name,
+        zone=zone,
+        pue=pue,
+        labels=labels,
+        total_epochs=total_epochs,
+        gpu=gpu,
+        server=server,
+        lifetime_years=lifetime_years,
+        cpu_tdp_w=cpu_tdp_w,
+        cpu_power_w=cpu_power_w,
+        ram_power_w=ram_power_w,
+        record=record,
+        interval_s=interval_s,
+    )
+
+
 def _duration(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:.1f} s"
