@@ -14,7 +14,7 @@ from .engine.plan import Deployment, Plan, corner_gpu_count
 from .errors import InputError
 from .interval import parse_range
 from .records import BOUNDARIES, Factor, Model, precision_bits
-from .settings import Settings
+from .settings import Settings, current_settings
 
 Triple = tuple[float, float, float]
 _PLAN_CACHE_MAX = 4096
@@ -347,8 +347,7 @@ def default_estimator() -> Estimator:
 
 def default_settings() -> Settings:
     """Settings of the process-wide estimator, without loading the catalogue when it is not built yet."""
-    est = _default
-    return est.settings if est is not None else Settings.resolve()
+    return current_settings()
 
 
 def _build_default() -> Estimator:

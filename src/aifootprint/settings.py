@@ -21,11 +21,6 @@ from .errors import ConfigError, InputError
 from .interval import parse_range
 from .records import BOUNDARIES
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 SETTING_KEYS = ("zone", "boundary", "gpu", "batch_size", "ledger")
 OVERLAY_KEYS = ("models", "datacenters", "zones", "endpoints", "market")
 ENV_PREFIX = "AIFOOTPRINT_"
@@ -86,6 +81,15 @@ class Settings:
         return cls(config_path=path, overlays=overlays, provenance=provenance, **values)
 
 
+def current_settings() -> Settings:
+    """The process-wide estimator's settings when it is built, else freshly resolved ones: neither the
+    catalogue nor the estimator module is loaded for this (the ledger and measurements ask on their own)."""
+    module = sys.modules.get(f"{__package__}.estimator")
+    est = getattr(module, "_default", None)
+    settings: Settings = est.settings if est is not None else Settings.resolve()
+    return settings
+
+
 def _validate(key: str, raw: object, origin: str) -> Any:
     try:
         if key == "boundary":
@@ -140,6 +144,10 @@ def _find_config(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]
 
 
 def _read_config(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):  # imported here: only when there is a config file to read
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)

@@ -321,3 +321,25 @@ def test_summary_lists_devices_level_and_problems(monkeypatch: pytest.MonkeyPatc
     ):
         assert part in text, part
     assert "gpu:0" in repr(m) or "kWh" in repr(m)
+
+
+def test_the_quick_zone_check_knows_exactly_the_catalogue_zones(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from aifootprint import estimator
+    from aifootprint.local import session
+
+    monkeypatch.setattr(estimator, "_default", None)
+    session._zone_codes.clear()
+    assert session._known_zone("fra") == "FRA"
+    assert estimator._default is None  # the catalogue was not loaded for it
+    assert set(session._zone_codes) == {z.code.upper() for z in default_estimator().catalog.zones()}
+    # a zone of the config file
+    (tmp_path / "aifootprint.toml").write_text(
+        '[zones."LAB-1"]\nparent = "FRA"\ngwp_kgco2eq_per_kwh = 0.05\nsource = "our lab"\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(estimator, "_default", None)
+    assert session._known_zone("lab-1") == "LAB-1"
+    with pytest.raises(UnknownZoneError, match="LAB-2"):
+        session._known_zone("LAB-2")

@@ -1,14 +1,32 @@
 """The ledger: every instrumented call and local run, recorded in SQLite, reported and exported.
 
 ``get_ledger()`` is the process-wide ledger opened by ``instrument()`` (on by default; ``AIFOOTPRINT_LEDGER``,
-the config file's ``ledger`` key or ``instrument(ledger=...)`` move it or switch it off).
+the config file's ``ledger`` key or ``instrument(ledger=...)`` move it or switch it off). Names are imported
+on first use, so that ``aifootprint.ledger.hub`` alone does not load SQLite.
 """
 
 from __future__ import annotations
 
-from .entry import Entry
-from .ledger import Ledger, close_default, flush, get_ledger, ledger_path, open_default
-from .store import LedgerError, Store, default_path
+import importlib
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from .entry import Entry
+    from .ledger import Ledger, close_default, flush, get_ledger, ledger_path, open_default
+    from .store import LedgerError, Store, default_path
+
+_LAZY = {
+    "Entry": "entry",
+    "Ledger": "ledger",
+    "close_default": "ledger",
+    "flush": "ledger",
+    "get_ledger": "ledger",
+    "ledger_path": "ledger",
+    "open_default": "ledger",
+    "LedgerError": "store",
+    "Store": "store",
+    "default_path": "store",
+}
 
 __all__ = [
     "Entry",
@@ -22,3 +40,10 @@ __all__ = [
     "ledger_path",
     "open_default",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)

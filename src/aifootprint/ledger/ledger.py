@@ -375,9 +375,9 @@ def ledger_path(setting: str | os.PathLike[str] | bool | None = None) -> Path | 
     if setting is False:
         return None
     if setting is None or setting is True:
-        from ..estimator import default_settings
+        from ..settings import current_settings
 
-        settings = default_settings()
+        settings = current_settings()
         if settings.ledger is None:
             return default_path()
         if settings.ledger.lower() in OFF:
@@ -422,9 +422,9 @@ def _implicit(setting: object) -> bool:
     """Whether the ledger path is the built-in default (nothing configured anywhere)."""
     if setting is not None and setting is not True:
         return False
-    from ..estimator import default_settings
+    from ..settings import current_settings
 
-    return default_settings().ledger is None
+    return current_settings().ledger is None
 
 
 def get_ledger() -> Ledger | None:

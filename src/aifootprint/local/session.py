@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import inspect
 import math
 import threading
 import time
@@ -208,9 +207,7 @@ class Measurement:
                 f"measurement {self.name!r} was already {self._state}: call aifootprint.measure() again"
             )
         if self.zone is not None:
-            from ..estimator import default_estimator
-
-            self.zone = default_estimator().catalog.zone(self.zone).code  # UnknownZoneError names close ones
+            self.zone = _known_zone(self.zone)  # an unknown zone raises here, naming close ones
         self._setup = dev.setup(self._options)
         merged: dict[str, str | None] = {**LABELS.get(), **self._labels_arg}
         self.labels = {k: v for k, v in merged.items() if v is not None}
@@ -285,6 +282,8 @@ class Measurement:
 
     def __call__(self, fn: F) -> F:
         """Measure every call of ``fn`` (sync or async); the latest is ``fn.last_measurement``."""
+        import inspect  # here: importing it costs milliseconds that a plain `with` block need not pay
+
         if self._state != "new":
             raise RuntimeError("a measurement that has started cannot decorate a function")
         if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
@@ -490,12 +489,27 @@ class Measurement:
     # -- the ledger ----------------------------------------------------------------------------------------
     def _publish(self) -> None:
         try:
+            import os
+
+            if os.environ.get("AIFOOTPRINT_LEDGER", "").strip().lower() in (
+                "off",
+                "false",
+                "no",
+                "0",
+                "none",
+            ):
+                from ..ledger import hub  # the ledger is off: exporters may still listen
+
+                if not hub.subscribers():
+                    return
             from ..ledger import hub
             from ..ledger.entry import Entry
             from ..ledger.ledger import get_ledger, open_default
 
             if get_ledger() is None:
                 open_default(None)
+            if not hub.subscribers():
+                return  # no ledger, no exporter: nobody to tell
             r = self._reading
             assert r is not None and self.started_at is not None
             hub.publish(
@@ -595,6 +609,41 @@ def measure(
         record=record,
         interval_s=interval_s,
     )
+
+
+_zone_codes: dict[str, str] = {}
+
+
+def _known_zone(code: str) -> str:
+    """The zone's canonical code; raises :class:`UnknownZoneError` for an unknown one. Without loading the
+    catalogue (tens of ms) when it is not loaded yet: the shipped zone codes are the first column of
+    data/grid.csv, and the config file's ``[zones]`` add theirs."""
+    import sys
+
+    est_module = sys.modules.get("aifootprint.estimator")
+    if getattr(est_module, "_default", None) is None:
+        import os
+
+        from ..settings import current_settings
+
+        if not _zone_codes:
+            path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "grid.csv")
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    next(fh)
+                    for line in fh:
+                        first = line.split(",", 1)[0]
+                        _zone_codes[first.upper()] = first
+            except OSError:  # data not on the file system (a zip import): the catalogue decides
+                pass
+        key = code.strip().upper()
+        overlay = {k.upper(): k for k in current_settings().overlays.get("zones", {})}
+        found = overlay.get(key) or _zone_codes.get(key)
+        if found is not None:
+            return found
+    from ..estimator import default_estimator
+
+    return default_estimator().catalog.zone(code).code
 
 
 def _duration(seconds: float) -> str:
