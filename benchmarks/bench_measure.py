@@ -25,7 +25,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 
 #: What a typical program (a training script) has imported before aifootprint: the cold figures are given
@@ -163,7 +162,10 @@ def sampler(seconds: float) -> None:
 def codecarbon(python: str, n: int, seconds: float) -> None:
     print("## 4. CodeCarbon (OfflineEmissionsTracker)")
     version = subprocess.run(
-        [python, "-c", "import codecarbon; print(codecarbon.__version__)"], capture_output=True, text=True
+        [python, "-c", "import codecarbon; print(codecarbon.__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     print(f"- version {version}")
     imports, starts = _runs(python, CODECARBON_COLD, n, dict(os.environ))
@@ -185,11 +187,9 @@ def main() -> None:
     ap.add_argument("--codecarbon", metavar="PYTHON", help="python of a venv with codecarbon installed")
     ap.add_argument("--skip-sampler", action="store_true")
     args = ap.parse_args()
-    print(
-        textwrap.dedent(f"""\
-        # bench_measure ({time.strftime("%Y-%m-%d")}, {platform.platform()}, {platform.processor() or platform.machine()},
-        #   {os.cpu_count()} CPUs, Python {platform.python_version()})""")
-    )
+    cpu = platform.processor() or platform.machine()
+    print(f"# bench_measure ({time.strftime('%Y-%m-%d')}, {platform.platform()}, {cpu},")
+    print(f"#   {os.cpu_count()} CPUs, Python {platform.python_version()})")
     cold(args.processes)
     warm(args.loops)
     if not args.skip_sampler:
