@@ -637,8 +637,9 @@ def _known_zone(code: str) -> str:
             except OSError:  # data not on the file system (a zip import): the catalogue decides
                 pass
         key = code.strip().upper()
-        overlay = {k.upper(): k for k in current_settings().overlays.get("zones", {})}
-        found = overlay.get(key) or _zone_codes.get(key)
+        found = _zone_codes.get(key)
+        if found is None:  # perhaps a zone of the config file
+            found = {k.upper(): k for k in current_settings().overlays.get("zones", {})}.get(key)
         if found is not None:
             return found
     from ..estimator import default_estimator
