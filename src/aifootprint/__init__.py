@@ -53,7 +53,8 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .interval import Interval
     from .ledger import Entry, Ledger, LedgerError, flush, get_ledger
-    from .local.session import DeviceEnergy, Forecast, Measurement, impact_level, measure
+    from .local.results import DeviceEnergy, Forecast, impact_level
+    from .local.session import Measurement, measure
     from .records import Factor, Impacts, ImpactSet, Model, Quantity
     from .settings import Settings
 
@@ -90,9 +91,9 @@ _LAZY: dict[str, str] = {
     "Interval": "interval",
     "measure": "local.session",
     "Measurement": "local.session",
-    "Forecast": "local.session",
-    "DeviceEnergy": "local.session",
-    "impact_level": "local.session",
+    "Forecast": "local.results",
+    "DeviceEnergy": "local.results",
+    "impact_level": "local.results",
     "Model": "records",
     "Impacts": "records",
     "ImpactSet": "records",

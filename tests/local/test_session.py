@@ -17,7 +17,8 @@ from aifootprint.ledger.ledger import close_default, open_default
 from aifootprint.ledger.schema import COLUMN_NAMES
 from aifootprint.ledger.store import Store
 from aifootprint.local.hardware import SECONDS_PER_YEAR
-from aifootprint.local.session import Measurement, impact_level
+from aifootprint.local.results import impact_level
+from aifootprint.local.session import Measurement
 
 from .rig import FakeDevice, Rig, h100_rig
 

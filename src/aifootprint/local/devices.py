@@ -17,44 +17,80 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import rapl
-from .monitor import Clock, Counter, Monitor, PowerMeter
+from .monitor import Monitor
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
+
+    from .monitor import Clock, Counter, PowerMeter
 
 
-@dataclass(frozen=True)
 class Options:
-    """User overrides of the device models (arguments of ``measure()``)."""
+    """User overrides of the device models (arguments of ``measure()``); hashable, compared by value."""
 
-    cpu_tdp_w: float | None = None
-    cpu_power_w: float | None = None
-    ram_power_w: float | None = None
-    interval_s: float = 1.0
+    __slots__ = ("cpu_power_w", "cpu_tdp_w", "interval_s", "ram_power_w")
+
+    def __init__(
+        self,
+        cpu_tdp_w: float | None = None,
+        cpu_power_w: float | None = None,
+        ram_power_w: float | None = None,
+        interval_s: float = 1.0,
+    ) -> None:
+        self.cpu_tdp_w = cpu_tdp_w
+        self.cpu_power_w = cpu_power_w
+        self.ram_power_w = ram_power_w
+        self.interval_s = interval_s
+
+    def _key(self) -> tuple[float | None, ...]:
+        return (self.cpu_tdp_w, self.cpu_power_w, self.ram_power_w, self.interval_s)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Options) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return "Options(cpu_tdp_w={}, cpu_power_w={}, ram_power_w={}, interval_s={})".format(*self._key())
 
 
-@dataclass
 class Probe:
     """Where devices are looked for (tests point these at temporary trees and fake modules)."""
 
-    powercap: Path = rapl.POWERCAP
-    proc: Path = Path("/proc")
-    env: Mapping[str, str] | None = None
-    nvidia: bool | None = None  # None: look for the driver
-    amd: bool | None = None
-    clock: Clock = time.monotonic
-    threaded: bool = True
+    def __init__(
+        self,
+        *,
+        powercap: Path = rapl.POWERCAP,
+        proc: Path = Path("/proc"),
+        env: Mapping[str, str] | None = None,
+        nvidia: bool | None = None,  # None: look for the driver
+        amd: bool | None = None,
+        clock: Clock = time.monotonic,
+        threaded: bool = True,
+    ) -> None:
+        self.powercap = powercap
+        self.proc = proc
+        self.env = env
+        self.nvidia = nvidia
+        self.amd = amd
+        self.clock = clock
+        self.threaded = threaded
 
 
-@dataclass
 class Setup:
     """The devices of a measurement and their monitor."""
 
-    monitor: Monitor
-    problems: tuple[str, ...]
-    info: dict[str, Any] = field(default_factory=dict)  # device name -> the device (model, source...)
+    def __init__(
+        self, monitor: Monitor, problems: tuple[str, ...], info: dict[str, Any] | None = None
+    ) -> None:
+        self.monitor = monitor
+        self.problems = problems
+        self.info: dict[str, Any] = info if info is not None else {}  # device name -> the device
 
 
 PROBE = Probe()

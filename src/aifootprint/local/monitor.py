@@ -14,8 +14,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+
+TYPE_CHECKING = False  # not typing's: a measurement's first start should not import typing
 
 Clock = Callable[[], float]
 
@@ -27,28 +27,29 @@ MAX_WRAP_POWER_W = 500.0
 MEASURED_UNCERTAINTY = 0.05
 
 
-class Device(Protocol):
-    """What every device says about itself. Optional extras, read with ``getattr``:
+if TYPE_CHECKING:
+    from typing import Protocol
 
-    - ``model`` (str): the hardware's name ("NVIDIA H100 80GB HBM3", "Intel Xeon Gold 6230"), for embodied
-      impacts and explanations;
-    - ``source`` (str): how its figure is obtained, one line for ``Impacts.explain()``;
-    - ``max_power_w`` (float | None): a bound; a window's energy never exceeds it x the window's duration;
-    - ``bounds(energy_j, duration_s) -> (low_j, high_j)``: the uncertainty range of a window's figure
-      (default: +/- ``MEASURED_UNCERTAINTY`` for measured figures, none for estimated ones).
-    """
+    class Device(Protocol):
+        """What every device says about itself. Optional extras, read with ``getattr``:
 
-    name: str  # "gpu:0", "cpu:0", "ram:0", "cpu", "ram"
-    kind: str  # "gpu", "cpu", "ram"
-    method: str  # "measured" | "estimated"
+        - ``model`` (str): the hardware's name ("NVIDIA H100 80GB HBM3", "Intel Xeon Gold 6230"), for embodied
+          impacts and explanations;
+        - ``source`` (str): how its figure is obtained, one line for ``Impacts.explain()``;
+        - ``max_power_w`` (float | None): a bound; a window's energy never exceeds it x the window's duration;
+        - ``bounds(energy_j, duration_s) -> (low_j, high_j)``: the uncertainty range of a window's figure
+          (default: +/- ``MEASURED_UNCERTAINTY`` for measured figures, none for estimated ones).
+        """
 
+        name: str  # "gpu:0", "cpu:0", "ram:0", "cpu", "ram"
+        kind: str  # "gpu", "cpu", "ram"
+        method: str  # "measured" | "estimated"
 
-class Counter(Device, Protocol):
-    def energy_j(self) -> float: ...
+    class Counter(Device, Protocol):
+        def energy_j(self) -> float: ...
 
-
-class PowerMeter(Device, Protocol):
-    def power_w(self) -> float: ...
+    class PowerMeter(Device, Protocol):
+        def power_w(self) -> float: ...
 
 
 def bounds_of(device: object, energy_j: float, duration_s: float) -> tuple[float, float]:
@@ -91,16 +92,28 @@ class Integrated:
         return bounds_of(self.meter, energy_j, duration_s)
 
 
-@dataclass(frozen=True)
 class Reading:
     """Energy of each device over one window (J) with its range, the window's duration (s), and how each
     figure was obtained ("measured" or "estimated")."""
 
-    duration_s: float
-    energy_j: dict[str, float]
-    method: dict[str, str]
-    low_j: dict[str, float]
-    high_j: dict[str, float]
+    __slots__ = ("duration_s", "energy_j", "high_j", "low_j", "method")
+
+    def __init__(
+        self,
+        duration_s: float,
+        energy_j: dict[str, float],
+        method: dict[str, str],
+        low_j: dict[str, float],
+        high_j: dict[str, float],
+    ) -> None:
+        self.duration_s = duration_s
+        self.energy_j = energy_j
+        self.method = method
+        self.low_j = low_j
+        self.high_j = high_j
+
+    def __repr__(self) -> str:
+        return f"Reading({self.duration_s:.6g} s, {self.energy_j!r}, {self.method!r})"
 
 
 class Window:

@@ -13,42 +13,40 @@ that cannot be read is reported with the fix, and the CPU falls back to an estim
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
 
-POWERCAP: Final = Path("/sys/class/powercap")
+POWERCAP = Path("/sys/class/powercap")
 
-PERMISSION_FIX: Final = (
+PERMISSION_FIX = (
     "since Linux 5.10 only root may read RAPL energy counters: run "
     "`sudo chmod a+r /sys/class/powercap/intel-rapl:*/energy_uj "
     "/sys/class/powercap/intel-rapl:*:*/energy_uj` (until reboot) or add a udev rule, or keep the estimate"
 )
 
 
-@dataclass
 class RaplCounter:
     """One RAPL zone as a cumulative, wrap-corrected energy counter in joules.
 
     ``energy_j()`` must be read at least once per wrap period (``max_energy_range_uj`` at full power:
-    tens of minutes for a package); the monitor's guard reads see to that for long windows.
+    tens of minutes for a package); the monitor's guard reads see to that for long windows. (Plain classes
+    here and in the rest of the package: a dataclass costs a measurement's first start milliseconds.)
     """
 
-    name: str  # "cpu:0", "ram:0"
-    path: Path  # the zone directory
-    max_range_uj: int
-    _last: int | None = field(default=None, repr=False)
-    _total_uj: int = field(default=0, repr=False)
+    method = "measured"
+    model = ""
 
-    kind: str = field(default="cpu", init=False)
-    method: str = field(default="measured", init=False)
-    model: str = field(default="", init=False)
-    source: str = field(default="", init=False)
-
-    def __post_init__(self) -> None:
-        self.kind = self.name.split(":", 1)[0]
+    def __init__(self, name: str, path: Path, max_range_uj: int) -> None:
+        self.name = name  # "cpu:0", "ram:0"
+        self.path = path  # the zone directory
+        self.max_range_uj = max_range_uj
+        self._last: int | None = None
+        self._total_uj = 0
+        self.kind = name.split(":", 1)[0]
         zone = "DRAM" if self.kind == "ram" else "package"
-        self.source = f"RAPL {zone} energy counter ({self.path / 'energy_uj'})"
+        self.source = f"RAPL {zone} energy counter ({path / 'energy_uj'})"
+
+    def __repr__(self) -> str:
+        return f"RaplCounter({self.name!r}, {str(self.path)!r}, {self.max_range_uj})"
 
     def raw_uj(self) -> int:
         with open(self.path / "energy_uj", "rb") as fh:
@@ -69,13 +67,16 @@ class RaplCounter:
         return self.max_range_uj / 1e6 / max(power_w, 1e-9)
 
 
-@dataclass(frozen=True)
 class RaplProblem:
     """A zone that exists but cannot be used, and what to do about it."""
 
-    name: str
-    path: Path
-    reason: str
+    __slots__ = ("name", "path", "reason")
+
+    def __init__(self, name: str, path: Path, reason: str) -> None:
+        self.name, self.path, self.reason = name, path, reason
+
+    def __repr__(self) -> str:
+        return f"RaplProblem({self.name!r}, {self.reason!r})"
 
 
 def _read_text(path: Path) -> str:

@@ -19,18 +19,22 @@ import math
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar, cast
 
 from .._labels import LABELS, check_labels
 from .._log import log_once
 from ..errors import InputError
-from ..interval import RangeLike, parse_range
-from ..records import Factor, Impacts, Quantity
 from . import devices as dev
-from .monitor import Reading, Window
 
-F = TypeVar("F", bound=Callable[..., Any])
+TYPE_CHECKING = False  # typing, the records and dataclasses are imported when figures are read, not to start
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, TypeVar
+
+    from ..interval import RangeLike
+    from ..records import Impacts
+    from .monitor import Reading, Window
+    from .results import DeviceEnergy, Forecast
+
+    F = TypeVar("F", bound=Callable[..., Any])
 Triple = tuple[float, float, float]
 
 J_PER_KWH = 3.6e6
@@ -39,82 +43,6 @@ _ACTIVE: contextvars.ContextVar[Measurement | None] = contextvars.ContextVar(
 )
 _running_lock = threading.Lock()
 _running: set[Measurement] = set()
-
-#: Impact levels of a training run (Corrêa et al. 2024, Ethical Problem Solving, sustainability section):
-#: High above both 1,500 kWh and 500 kgCO2eq; Low below both 0.1 kWh and 0.05 kgCO2eq; else Intermediate.
-HIGH_KWH, HIGH_KGCO2EQ = 1500.0, 500.0
-LOW_KWH, LOW_KGCO2EQ = 0.1, 0.05
-RECOMMENDATIONS: dict[str, tuple[str, ...]] = {
-    "Low": (
-        "keep tracking the footprint of your runs (carbon tracking)",
-        "reuse open models and open work rather than training from scratch",
-    ),
-    "Intermediate": (
-        "track the footprint of every run (carbon tracking)",
-        "reuse open models and open work rather than training from scratch",
-        "prefer energy-efficient models and hardware (smaller or distilled models, newer accelerators)",
-    ),
-    "High": (
-        "track the footprint of every run (carbon tracking)",
-        "reuse open models and open work rather than training from scratch",
-        "prefer energy-efficient models and hardware (smaller or distilled models, newer accelerators)",
-        "carry out a lifecycle assessment of the system (hardware manufacturing, inference, end of life)",
-        "offset the remaining emissions after reducing them (the source recommends it at this level)",
-    ),
-}
-
-
-def impact_level(energy_kwh: float, gwp_kgco2eq: float) -> str:
-    """``Low``, ``Intermediate`` or ``High`` for a training run of this energy and emissions."""
-    if energy_kwh > HIGH_KWH and gwp_kgco2eq > HIGH_KGCO2EQ:
-        return "High"
-    if energy_kwh < LOW_KWH and gwp_kgco2eq < LOW_KGCO2EQ:
-        return "Low"
-    return "Intermediate"
-
-
-@dataclass(frozen=True)
-class DeviceEnergy:
-    """One device's energy over a measurement, and how it was obtained."""
-
-    name: str  # "gpu:0", "cpu:0", "cpu", "ram:0", "ram"
-    kind: str
-    model: str
-    method: str  # "measured" | "estimated"
-    source: str
-    energy: Quantity  # kWh
-
-    @property
-    def kwh(self) -> float:
-        return self.energy.value
-
-
-@dataclass(frozen=True)
-class Forecast:
-    """The whole run's figures extrapolated from its completed epochs (as carbontracker does)."""
-
-    epochs_done: int
-    total_epochs: int
-    elapsed_s: float
-    duration_s: float  # whole run
-    impacts: Impacts  # whole run
-
-    @property
-    def remaining_s(self) -> float:
-        return max(self.duration_s - self.elapsed_s, 0.0)
-
-    @property
-    def level(self) -> str:
-        return impact_level(self.impacts.energy.value, self.impacts.gwp.value)
-
-    def __str__(self) -> str:
-        imp = self.impacts
-        return (
-            f"forecast after {self.epochs_done}/{self.total_epochs} epochs: {_duration(self.duration_s)} "
-            f"in all ({_duration(self.remaining_s)} left), {imp.energy.value:.4g} kWh "
-            f"[{imp.energy.low:.4g}, {imp.energy.high:.4g}], {imp.gwp.value:.4g} kgCO2eq "
-            f"[{imp.gwp.low:.4g}, {imp.gwp.high:.4g}], impact level {self.level}"
-        )
 
 
 def _positive(field: str, x: object, *, allow_zero: bool = False) -> float | None:
@@ -167,6 +95,8 @@ class Measurement:
             raise InputError("interval_s", f"must be between 0.01 and 3600 seconds, got {interval_s!r}")
         self.name = name.strip()
         self.zone = zone.strip() if zone is not None else None
+        if pue is not None or lifetime_years is not None:
+            from ..interval import parse_range
         self.pue: Triple = parse_range("pue", pue, minimum=1.0) if pue is not None else (1.0, 1.0, 1.0)
         self._pue_given = pue is not None
         self.lifetime_years: Triple | None = (
@@ -303,7 +233,7 @@ class Measurement:
                     return await fn(*args, **kwargs)
 
             async_wrapper.last_measurement = None  # type: ignore[attr-defined]
-            return cast(F, async_wrapper)
+            return async_wrapper  # type: ignore[return-value]
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -313,7 +243,7 @@ class Measurement:
                 return fn(*args, **kwargs)
 
         wrapper.last_measurement = None  # type: ignore[attr-defined]
-        return cast(F, wrapper)
+        return wrapper  # type: ignore[return-value]
 
     # -- figures -----------------------------------------------------------------------------------------
     @property
@@ -346,6 +276,9 @@ class Measurement:
         return self._by_device(r)
 
     def _by_device(self, r: Reading) -> dict[str, DeviceEnergy]:
+        from ..records import Quantity
+        from .results import DeviceEnergy
+
         assert self._setup is not None
         out: dict[str, DeviceEnergy] = {}
         for name, joules in r.energy_j.items():
@@ -382,6 +315,8 @@ class Measurement:
     @property
     def level(self) -> str:
         """Impact level of the run (``Low``/``Intermediate``/``High``); see :func:`impact_level`."""
+        from .results import impact_level
+
         imp = self.impacts
         return impact_level(imp.energy.value, imp.gwp.value)
 
@@ -404,6 +339,8 @@ class Measurement:
         if total is None:
             return None
         scale = max(total, done) / done
+        from .results import Forecast
+
         self._forecast = Forecast(
             done, max(total, done), r.duration_s, r.duration_s * scale, self._impacts_of(r, scale=scale)
         )
@@ -423,6 +360,7 @@ class Measurement:
     def _impacts_of(self, r: Reading, *, scale: float) -> Impacts:
         from ..energy import NOT_INCLUDED, impacts_from_energy
         from ..estimator import default_estimator
+        from ..records import Factor
         from .hardware import embodied_share
 
         est = default_estimator()
@@ -530,6 +468,7 @@ class Measurement:
 
     def _lazy_impacts(self) -> Impacts:
         """The impacts as the ledger's writer thread computes them (the catalogue is not needed here)."""
+        from ..records import Impacts
 
         def compute() -> tuple[float, ...]:
             real = self.impacts
@@ -624,8 +563,6 @@ def _known_zone(code: str) -> str:
     if getattr(est_module, "_default", None) is None:
         import os
 
-        from ..settings import current_settings
-
         if not _zone_codes:
             path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "grid.csv")
             try:
@@ -639,21 +576,11 @@ def _known_zone(code: str) -> str:
         key = code.strip().upper()
         found = _zone_codes.get(key)
         if found is None:  # perhaps a zone of the config file
+            from ..settings import current_settings
+
             found = {k.upper(): k for k in current_settings().overlays.get("zones", {})}.get(key)
         if found is not None:
             return found
     from ..estimator import default_estimator
 
     return default_estimator().catalog.zone(code).code
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes = seconds / 60
-    if minutes < 60:
-        return f"{minutes:.1f} min"
-    hours = minutes / 60
-    if hours < 48:
-        return f"{int(hours)} h {int(minutes % 60):02d} min"
-    return f"{hours / 24:.1f} days"

@@ -13,12 +13,12 @@ if TYPE_CHECKING:
 
 def render(m: Measurement) -> str:
     from ..estimator import default_estimator
-    from .session import RECOMMENDATIONS, _duration
+    from .results import RECOMMENDATIONS, duration_text
 
     imp = m.impacts
     state = "running" if m.running else ("stopped" if m.complete else "stopped by an exception")
     head = (
-        f'aifootprint: "{m.name}" ({state}), {_duration(m.duration_s)}, zone {imp.zone}, '
+        f'aifootprint: "{m.name}" ({state}), {duration_text(m.duration_s)}, zone {imp.zone}, '
         f"{imp.boundary} boundary"
     )
     rows = []
