@@ -344,3 +344,21 @@ def test_the_quick_zone_check_knows_exactly_the_catalogue_zones(
     assert session._known_zone("lab-1") == "LAB-1"
     with pytest.raises(UnknownZoneError, match="LAB-2"):
         session._known_zone("LAB-2")
+
+
+def test_the_ledger_is_opened_while_the_work_runs_and_again_after_a_close(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    rig = h100_rig(monkeypatch)
+    path = tmp_path / "auto.db"
+    monkeypatch.setenv("AIFOOTPRINT_LEDGER", str(path))
+    with Measurement("first", zone="FRA"):
+        rig.run(1, gpu_0=10)
+    close_default()  # flushes; the next measurement opens the ledger again
+    with Measurement("second", zone="FRA"):
+        rig.run(1, gpu_0=10)
+    close_default()
+    store = Store(path, create=False)
+    names = [dict(zip(COLUMN_NAMES, t, strict=True))["operation"] for b in store.rows() for t in b]
+    store.close()
+    assert names == ["first", "second"]

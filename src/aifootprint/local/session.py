@@ -153,6 +153,8 @@ class Measurement:
                 if other not in ancestors:
                     other.overlapped = self.overlapped = True
             _running.add(self)
+        if self.record or (self.record is None and self.parent is None):
+            _open_ledger_soon()
         self.started_at = time.time()
         self._window = self._setup.monitor.begin()
         self._state = "running"
@@ -427,27 +429,13 @@ class Measurement:
     # -- the ledger ----------------------------------------------------------------------------------------
     def _publish(self) -> None:
         try:
-            import os
-
-            if os.environ.get("AIFOOTPRINT_LEDGER", "").strip().lower() in (
-                "off",
-                "false",
-                "no",
-                "0",
-                "none",
-            ):
-                from ..ledger import hub  # the ledger is off: exporters may still listen
-
-                if not hub.subscribers():
-                    return
             from ..ledger import hub
-            from ..ledger.entry import Entry
-            from ..ledger.ledger import get_ledger, open_default
 
-            if get_ledger() is None:
-                open_default(None)
+            _await_ledger()
             if not hub.subscribers():
                 return  # no ledger, no exporter: nobody to tell
+            from ..ledger.entry import Entry
+
             r = self._reading
             assert r is not None and self.started_at is not None
             hub.publish(
@@ -549,6 +537,68 @@ def measure(
         interval_s=interval_s,
     )
 
+
+_ledger_lock = threading.Lock()
+_ledger_opener: threading.Thread | None = None
+_ledger_off = False  # the settings say there is no ledger: do not ask again
+_LEDGER_OFF = ("off", "false", "no", "0", "none")
+
+
+def _ledger_open() -> bool:
+    import sys
+
+    module = sys.modules.get("aifootprint.ledger.ledger")
+    led = getattr(module, "_default", None)
+    return led is not None and not led._closed
+
+
+def _open_ledger_soon() -> None:
+    """Open the process-wide ledger on a thread while the measured work runs (reading the config file,
+    importing SQLite and preparing the file take milliseconds that start() should not); again after a
+    ``close_default()``, never again once the settings said the ledger is off."""
+    global _ledger_opener  # noqa: PLW0603 - one opener at a time per process
+    import os
+
+    if (
+        _ledger_off
+        or _ledger_open()
+        or os.environ.get("AIFOOTPRINT_LEDGER", "").strip().lower() in _LEDGER_OFF
+    ):
+        return
+    with _ledger_lock:
+        t = _ledger_opener
+        if t is None or not t.is_alive():
+            t = threading.Thread(target=_open_ledger, name="aifootprint-ledger-open", daemon=True)
+            _ledger_opener = t
+            t.start()
+
+
+def _open_ledger() -> None:
+    global _ledger_off  # noqa: PLW0603
+    try:
+        from ..ledger.ledger import get_ledger, open_default
+
+        if get_ledger() is None and open_default(None) is None:
+            _ledger_off = True
+    except Exception:  # a ledger that cannot be used must not stop the work: the entry is not recorded
+        log_once(("measure-ledger-open",), "aifootprint: the ledger could not be opened", exc_info=True)
+
+
+def _await_ledger() -> None:
+    """Wait for the ledger being opened by :func:`_open_ledger_soon` (a short measurement may end first)."""
+    _open_ledger_soon()
+    t = _ledger_opener
+    if t is not None and t is not threading.current_thread():
+        t.join(timeout=30.0)
+
+
+def _forget_ledger_opener() -> None:
+    global _ledger_opener  # noqa: PLW0603
+    _ledger_opener = None
+
+
+if hasattr(__import__("os"), "register_at_fork"):
+    __import__("os").register_at_fork(after_in_child=_forget_ledger_opener)
 
 _zone_codes: dict[str, str] = {}
 
