@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from aifootprint._labels import labels
-from aifootprint.errors import InputError, UnknownZoneError
+from aifootprint.errors import InputError, UnknownHardwareError, UnknownZoneError
 from aifootprint.estimator import default_estimator
 from aifootprint.ledger.ledger import close_default, open_default
 from aifootprint.ledger.schema import COLUMN_NAMES
@@ -101,10 +101,14 @@ def test_no_zone_uses_the_world_average_and_says_so(monkeypatch: pytest.MonkeyPa
     assert m.impacts.zone == "WOR" and "zone-defaulted" in m.impacts.warnings
 
 
-def test_an_unknown_zone_fails_before_the_work_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unknown_zone_or_hardware_fails_before_the_work_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     rig = h100_rig(monkeypatch)
     ran = []
     with pytest.raises(UnknownZoneError, match="FRANCE"), Measurement("x", zone="FRANCE"):
+        ran.append(1)
+    with pytest.raises(UnknownHardwareError, match="RTX-9999"), Measurement("x", gpu="RTX-9999"):
+        ran.append(1)
+    with pytest.raises(UnknownHardwareError, match="my-box"), Measurement("x", server="my-box"):
         ran.append(1)
     assert ran == [] and rig.options == []
 

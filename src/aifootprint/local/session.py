@@ -138,6 +138,14 @@ class Measurement:
             )
         if self.zone is not None:
             self.zone = _known_zone(self.zone)  # an unknown zone raises here, naming close ones
+        if self.gpu is not None or self.server is not None:  # rare options: the catalogue checks them now
+            from ..estimator import default_estimator
+
+            cat = default_estimator().catalog
+            if self.gpu is not None:
+                self.gpu = cat.accelerator(self.gpu).key
+            if self.server is not None:
+                self.server = cat.server(self.server).key
         self._setup = dev.setup(self._options)
         merged: dict[str, str | None] = {**LABELS.get(), **self._labels_arg}
         self.labels = {k: v for k, v in merged.items() if v is not None}
