@@ -366,3 +366,18 @@ def test_the_ledger_is_opened_while_the_work_runs_and_again_after_a_close(
     names = [dict(zip(COLUMN_NAMES, t, strict=True))["operation"] for b in store.rows() for t in b]
     store.close()
     assert names == ["first", "second"]
+
+
+def test_measurements_stopped_out_of_order_leave_no_stale_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    rig = h100_rig(monkeypatch)
+    a = Measurement("a", zone="FRA", record=False).start()
+    b = Measurement("b", zone="FRA", record=False).start()
+    rig.run(1, gpu_0=1)
+    a.stop()
+    c = Measurement("c", zone="FRA", record=False).start()
+    assert c.parent is b  # a has stopped: c nests in the running b
+    c.stop()
+    b.stop()
+    d = Measurement("d", zone="FRA", record=False).start()
+    assert d.parent is None
+    d.stop()

@@ -149,7 +149,7 @@ class Measurement:
         self._setup = dev.setup(self._options)
         merged: dict[str, str | None] = {**LABELS.get(), **self._labels_arg}
         self.labels = {k: v for k, v in merged.items() if v is not None}
-        self.parent = _ACTIVE.get()
+        self.parent = _running_ancestor(_ACTIVE.get())
         self._token = _ACTIVE.set(self)
         with _running_lock:
             ancestors = set()
@@ -182,10 +182,14 @@ class Measurement:
             with _running_lock:
                 _running.discard(self)
             if self._token is not None:
-                try:
-                    _ACTIVE.reset(self._token)
-                except ValueError:  # stopped in another context than it started in
-                    _ACTIVE.set(self.parent)
+                if _ACTIVE.get() is self:  # else stopped out of order (outer before inner): leave the inner
+                    try:
+                        _ACTIVE.reset(self._token)
+                    except ValueError:  # stopped in another context than it started in
+                        _ACTIVE.set(self.parent)
+                    active = _ACTIVE.get()
+                    if active is not None and active._state != "running":
+                        _ACTIVE.set(_running_ancestor(active))
                 self._token = None
         self.complete = complete
         record = self.record if self.record is not None else self.parent is None
@@ -544,6 +548,13 @@ def measure(
         record=record,
         interval_s=interval_s,
     )
+
+
+def _running_ancestor(m: Measurement | None) -> Measurement | None:
+    """``m`` or its nearest ancestor that is still running."""
+    while m is not None and m._state != "running":
+        m = m.parent
+    return m
 
 
 _ledger_lock = threading.Lock()
