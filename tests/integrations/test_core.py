@@ -188,17 +188,21 @@ def test_a_failing_device_never_stops_training(
                 raise OSError("device gone")
             return self.j
 
+    from aifootprint._log import reset_log_once
+
+    reset_log_once()
     gpu = Broken("gpu:0", "NVIDIA H100 80GB HBM3")
     rig = Rig(monkeypatch, gpu)
     run = runs("run", {"zone": "FRA"})
     m = run.begin("x", world_size=1, local_processes=1)
     rig.run(10, gpu_0=100)
-    gpu.fail = True
-    assert run.epoch_end(max_epochs=2, max_steps=None, steps_now=1) is None
-    assert run.figures() == {}
-    assert "training goes on unmeasured" in caplog.text
+    gpu.fail = True  # the device keeps its last figure; the measurement and the training go on
+    forecast = run.epoch_end(max_epochs=2, max_steps=None, steps_now=1)
+    assert forecast is not None and forecast.impacts.energy.value == 0  # its last reading was at the start
+    assert "gpu:0 could not be read" in caplog.text
     run.end(complete=True)  # no exception either
     assert m is not None and not m.running
+    assert any("gpu:0: stopped answering" in p for p in m.problems)
 
 
 def test_importing_a_hook_without_its_framework_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -110,3 +110,22 @@ def rapl_power() -> float:
     from aifootprint.local.monitor import MAX_WRAP_POWER_W
 
     return MAX_WRAP_POWER_W
+
+
+def test_a_failing_device_keeps_its_last_figure_and_the_thread_stops() -> None:
+    clock = Clock()
+    gpu, cpu = FakeCounter("gpu:0"), FakeMeter("cpu", 10.0)
+    mon = Monitor([gpu], [cpu], clock=clock)
+    w = mon.begin()
+    gpu.j, clock.t = 100.0, clock.t + 1
+
+    def broken() -> float:
+        raise OSError("GPU lost")
+
+    assert mon.read(w).energy_j["gpu:0"] == 100.0
+    gpu.energy_j = broken  # type: ignore[method-assign]
+    r = mon.end(w)  # no exception for the measured work
+    assert r.energy_j["gpu:0"] == 100.0 and mon.failed == {"gpu:0"}
+    assert mon._thread is None and mon._open == 0
+    w2 = mon.begin()  # still usable; the failed device stays at its last figure
+    assert mon.end(w2).energy_j["gpu:0"] == 0.0

@@ -78,3 +78,26 @@ def test_unreadable_counters_are_explained(tmp_path: Path, monkeypatch: pytest.M
 def test_no_powercap_means_no_counters(tmp_path: Path) -> None:
     assert rapl.discover(tmp_path / "missing") == ([], [])
     assert not rapl.readable(tmp_path / "missing")
+
+
+def test_concurrent_readers_never_see_a_false_wrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    zone(tmp_path, "intel-rapl:0", "package-0", 1_000)
+    [counter], _ = rapl.discover(tmp_path)
+    value = [1_000]
+
+    def slow_raw(self: rapl.RaplCounter) -> int:
+        v = value[0]
+        value[0] += 1  # the counter moves on between reads
+        time.sleep(0.001)  # a file read releases the interpreter: another reader gets in here
+        return v
+
+    monkeypatch.setattr(rapl.RaplCounter, "raw_uj", slow_raw)
+    threads = [threading.Thread(target=lambda: [counter.energy_j() for _ in range(20)]) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert counter.energy_j() * 1e6 == pytest.approx(80)  # 81 reads, 1 µJ apart: never a whole counter range

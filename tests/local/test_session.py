@@ -4,6 +4,7 @@ level, ledger entries."""
 from __future__ import annotations
 
 import asyncio
+import os
 import json
 import threading
 from pathlib import Path
@@ -381,3 +382,80 @@ def test_measurements_stopped_out_of_order_leave_no_stale_parent(monkeypatch: py
     d = Measurement("d", zone="FRA", record=False).start()
     assert d.parent is None
     d.stop()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"gpu": 5}, "gpu"),
+        ({"server": ""}, "server"),
+        ({"labels": "x"}, "labels"),
+        ({"record": "no"}, "record"),
+    ],
+)
+def test_more_bad_arguments(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(InputError) as err:
+        Measurement("x", **kwargs)  # type: ignore[arg-type]
+    assert err.value.field == field
+
+
+def test_the_configured_zone_is_checked_before_the_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    h100_rig(monkeypatch)
+    monkeypatch.setenv("AIFOOTPRINT_ZONE", "NOPE")
+    with pytest.raises(UnknownZoneError), Measurement("x"):
+        pass
+    monkeypatch.setenv("AIFOOTPRINT_ZONE", "fra")
+    with Measurement("x", record=False) as m:
+        pass
+    assert m.zone == "FRA" and m.impacts.zone == "FRA"
+
+
+def test_only_one_recorded_measurement_at_a_time(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Pool threads do not inherit the outer measurement's context: their measurements overlap it and are
+    not recorded by default, so the ledger never holds the same energy twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rig = h100_rig(monkeypatch)
+    led = open_default(tmp_path / "l.db")
+    assert led is not None
+
+    @Measurement("predict", zone="FRA")
+    def predict(x: int) -> int:
+        rig.run(0, gpu_0=1)
+        return x
+
+    with Measurement("serve", zone="FRA") as outer, ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(predict, range(4))) == [0, 1, 2, 3]
+    led.flush()
+    close_default()
+    store = Store(tmp_path / "l.db", create=False)
+    names = [dict(zip(COLUMN_NAMES, t, strict=True))["operation"] for b in store.rows() for t in b]
+    store.close()
+    assert names == ["serve"] and "measurement-overlap" in outer.impacts.warnings
+    with Measurement("alone", zone="FRA") as alone:
+        pass
+    assert alone._recording
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_a_forked_child_leaving_the_block_records_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    rig = h100_rig(monkeypatch)
+    led = open_default(tmp_path / "l.db")
+    assert led is not None
+    with Measurement("parent", zone="FRA"):
+        rig.run(1, gpu_0=10)
+        pid = os.fork()
+    if pid == 0:  # the child has left the block too: it must record nothing
+        try:
+            close_default()  # writes whatever the child would have recorded
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    led.flush()
+    close_default()
+    store = Store(tmp_path / "l.db", create=False)
+    names = [dict(zip(COLUMN_NAMES, t, strict=True))["operation"] for b in store.rows() for t in b]
+    store.close()
+    assert names == ["parent"]

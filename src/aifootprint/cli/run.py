@@ -49,8 +49,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         child = _spawn(cmd)
     except OSError as exc:  # nothing ran: nothing recorded
-        m.record = False
-        m.stop()
+        m.stop(record=False)
         code = EXIT_NOT_FOUND if isinstance(exc, FileNotFoundError) else EXIT_NOT_EXECUTABLE
         what = "command not found" if code == EXIT_NOT_FOUND else "cannot run"
         print(f"aifootprint: error: {what}: {cmd[0]} ({exc.strerror or exc})", file=sys.stderr)

@@ -146,6 +146,8 @@ class Monitor:
         self._guard_s = guard
         self._threaded = threaded
         self._open = 0
+        self._last: dict[str, float] = {}
+        self.failed: set[str] = set()  # devices that stopped answering
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -162,12 +164,31 @@ class Monitor:
             return self.interval_s
         return self._guard_s
 
+    def _energy(self, d: Counter) -> float:
+        """A device's counter; a device that fails (a GPU lost, a file gone) keeps its last value, and the
+        failure is logged once: a measurement never raises into the measured work because of a device."""
+        try:
+            e = d.energy_j()
+        except Exception:
+            from .._log import log_once
+
+            log_once(
+                ("device", d.name),
+                "aifootprint: %s could not be read; its energy stops here",
+                d.name,
+                exc_info=True,
+            )
+            self.failed.add(d.name)
+            return self._last.get(d.name, 0.0)
+        self._last[d.name] = e
+        return e
+
     def begin(self) -> Window:
         with self._lock:
             self._open += 1
             if self._open == 1 and self._threaded and self.needs_thread:
                 self._start_thread()
-        return Window(self._clock(), {d.name: d.energy_j() for d in self.devices})
+        return Window(self._clock(), {d.name: self._energy(d) for d in self.devices})
 
     def read(self, window: Window) -> Reading:
         """The window's figures so far, leaving it open (a training forecast reads this each epoch)."""
@@ -176,7 +197,7 @@ class Monitor:
         low: dict[str, float] = {}
         high: dict[str, float] = {}
         for d in self.devices:
-            e = max(d.energy_j() - window.start[d.name], 0.0)
+            e = max(self._energy(d) - window.start[d.name], 0.0)
             cap = getattr(d, "max_power_w", None)
             if cap is not None:
                 e = min(e, cap * duration)
@@ -185,19 +206,20 @@ class Monitor:
         return Reading(duration, energy, {d.name: d.method for d in self.devices}, low, high)
 
     def end(self, window: Window) -> Reading:
-        reading = self.read(window)
-        with self._lock:
-            self._open -= 1
-            if self._open == 0:
-                self._stop_thread()
-        return reading
+        try:
+            return self.read(window)
+        finally:
+            with self._lock:
+                self._open -= 1
+                if self._open == 0:
+                    self._stop_thread()
 
     def tick(self) -> None:
         """One sampler step: sample power meters, and read wrapping counters (the thread calls this)."""
         for d in self._integrated:
             d.sample()
         for c in self._wrapping:
-            c.energy_j()
+            self._energy(c)
 
     # -- the sampler thread ----------------------------------------------------------------------------
     def _start_thread(self) -> None:

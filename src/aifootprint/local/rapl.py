@@ -13,6 +13,7 @@ that cannot be read is reported with the fix, and the CPU falls back to an estim
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 POWERCAP = Path("/sys/class/powercap")
@@ -41,6 +42,7 @@ class RaplCounter:
         self.max_range_uj = max_range_uj
         self._last: int | None = None
         self._total_uj = 0
+        self._lock = threading.Lock()  # windows and the guard thread read concurrently
         self.kind = name.split(":", 1)[0]
         zone = "DRAM" if self.kind == "ram" else "package"
         self.source = f"RAPL {zone} energy counter ({path / 'energy_uj'})"
@@ -54,13 +56,14 @@ class RaplCounter:
 
     def energy_j(self) -> float:
         """Energy since the first read, in J, correcting one wrap-around between two reads."""
-        raw = self.raw_uj()
-        last = self._last
-        if last is not None:
-            delta = raw - last if raw >= last else self.max_range_uj - last + raw
-            self._total_uj += delta
-        self._last = raw
-        return self._total_uj / 1e6
+        with self._lock:  # read and update together: two readers would otherwise see a false wrap
+            raw = self.raw_uj()
+            last = self._last
+            if last is not None:
+                delta = raw - last if raw >= last else self.max_range_uj - last + raw
+                self._total_uj += delta
+            self._last = raw
+            return self._total_uj / 1e6
 
     def wrap_seconds(self, power_w: float) -> float:
         """How long the counter takes to wrap at ``power_w`` watts."""

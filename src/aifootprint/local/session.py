@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -93,6 +94,15 @@ class Measurement:
             or not 0.01 <= interval_s <= 3600
         ):
             raise InputError("interval_s", f"must be between 0.01 and 3600 seconds, got {interval_s!r}")
+        for field, value in (("gpu", gpu), ("server", server)):
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise InputError(
+                    field, f"must be a catalogue name such as 'H100' or 'hgx-8gpu', got {value!r}"
+                )
+        if labels is not None and not isinstance(labels, Mapping):
+            raise InputError("labels", f"must be a mapping such as {{'team': 'nlp'}}, got {labels!r}")
+        if record is not None and not isinstance(record, bool):
+            raise InputError("record", f"must be True, False or None (the default), got {record!r}")
         self.name = name.strip()
         self.zone = zone.strip() if zone is not None else None
         if pue is not None or lifetime_years is not None:
@@ -128,14 +138,50 @@ class Measurement:
         self._forecast: Forecast | None = None
         self._impacts: Impacts | None = None
         self.complete = True
+        self._recording = False
+        self._pid = 0
+        self._lock = threading.Lock()
 
     # -- life cycle ------------------------------------------------------------------------------------
     def start(self) -> Measurement:
-        """Start measuring (an unknown ``zone`` raises here, before the work starts)."""
-        if self._state != "new":
-            raise RuntimeError(
-                f"measurement {self.name!r} was already {self._state}: call aifootprint.measure() again"
-            )
+        """Start measuring (an unknown ``zone``, ``gpu`` or ``server`` raises here, before any work)."""
+        with self._lock:
+            if self._state != "new":
+                raise RuntimeError(
+                    f"measurement {self.name!r} was already {self._state}: call aifootprint.measure() again"
+                )
+            self._check_names()
+            merged: dict[str, str | None] = {**LABELS.get(), **self._labels_arg}
+            self.labels = {k: v for k, v in merged.items() if v is not None}
+            setup = _setup(self._options)
+            parent = _running_ancestor(_ACTIVE.get())
+            self._pid = os.getpid()
+            self.started_at = time.time()
+            window = setup.monitor.begin()
+            with _running_lock:
+                ancestors = set()
+                p = parent
+                while p is not None:
+                    ancestors.add(p)
+                    p = p.parent
+                others = [o for o in _running if o not in ancestors]
+                for other in others:
+                    other.overlapped = self.overlapped = True
+                if self.record is None:  # one recorded measurement at a time: the ledger never counts twice
+                    self._recording = parent is None and not any(o._recording for o in others)
+                else:
+                    self._recording = self.record
+                _running.add(self)
+            self.parent, self._setup, self._window = parent, setup, window
+            self._token = _ACTIVE.set(self)
+            self._state = "running"
+        if self._recording:
+            _open_ledger_soon()
+        return self
+
+    def _check_names(self) -> None:
+        if self.zone is None and os.environ.get("AIFOOTPRINT_ZONE", "").strip():
+            self.zone = os.environ["AIFOOTPRINT_ZONE"].strip()  # checked now rather than after the work
         if self.zone is not None:
             self.zone = _known_zone(self.zone)  # an unknown zone raises here, naming close ones
         if self.gpu is not None or self.server is not None:  # rare options: the catalogue checks them now
@@ -146,39 +192,30 @@ class Measurement:
                 self.gpu = cat.accelerator(self.gpu).key
             if self.server is not None:
                 self.server = cat.server(self.server).key
-        self._setup = dev.setup(self._options)
-        merged: dict[str, str | None] = {**LABELS.get(), **self._labels_arg}
-        self.labels = {k: v for k, v in merged.items() if v is not None}
-        self.parent = _running_ancestor(_ACTIVE.get())
-        self._token = _ACTIVE.set(self)
-        with _running_lock:
-            ancestors = set()
-            p = self.parent
-            while p is not None:
-                ancestors.add(p)
-                p = p.parent
-            for other in _running:
-                if other not in ancestors:
-                    other.overlapped = self.overlapped = True
-            _running.add(self)
-        if self.record or (self.record is None and self.parent is None):
-            _open_ledger_soon()
-        self.started_at = time.time()
-        self._window = self._setup.monitor.begin()
-        self._state = "running"
-        return self
 
-    def stop(self, *, complete: bool = True) -> Measurement:
-        """Stop measuring, and send the entry to the ledger. Stopping twice does nothing."""
-        if self._state != "running":
-            if self._state == "new":
-                raise RuntimeError(f"measurement {self.name!r} was never started")
-            return self
-        assert self._setup is not None and self._window is not None
-        try:
-            self._reading = self._setup.monitor.end(self._window)
-        finally:
+    def stop(self, *, complete: bool = True, record: bool | None = None) -> Measurement:
+        """Stop measuring, and send the entry to the ledger (``record=False``: not this one). Stopping twice
+        does nothing; nothing raises here (a device that fails keeps its last figure, listed in
+        ``problems``)."""
+        with self._lock:
+            if self._state != "running":
+                if self._state == "new":
+                    raise RuntimeError(f"measurement {self.name!r} was never started")
+                return self
             self._state = "stopped"
+        assert self._setup is not None and self._window is not None
+        forked = os.getpid() != self._pid  # a forked child leaving its parent's block: not its measurement
+        try:
+            if forked:
+                self._reading = _empty_reading()
+            else:
+                self._reading = self._setup.monitor.end(self._window)
+        except (
+            Exception
+        ):  # pragma: no cover - the monitor does not raise; belt and braces for the user's work
+            log_once(("measure-stop",), "aifootprint: a measurement could not be read", exc_info=True)
+            self._reading = _empty_reading()
+        finally:
             with _running_lock:
                 _running.discard(self)
             if self._token is not None:
@@ -191,9 +228,10 @@ class Measurement:
                     if active is not None and active._state != "running":
                         _ACTIVE.set(_running_ancestor(active))
                 self._token = None
-        self.complete = complete
-        record = self.record if self.record is not None else self.parent is None
-        if record:
+        self.complete = complete and not forked
+        if record is not None:
+            self._recording = record
+        if self._recording and not forked:
             self._publish()
         return self
 
@@ -277,7 +315,13 @@ class Measurement:
     @property
     def problems(self) -> tuple[str, ...]:
         """Devices that could not be read, and how to fix each."""
-        return self._setup.problems if self._setup is not None else ()
+        if self._setup is None:
+            return ()
+        failed = tuple(
+            f"{name}: stopped answering during a measurement; its energy stops at its last reading"
+            for name in sorted(self._setup.monitor.failed)
+        )
+        return self._setup.problems + failed
 
     @property
     def duration_s(self) -> float:
@@ -548,6 +592,24 @@ def measure(
         record=record,
         interval_s=interval_s,
     )
+
+
+def _setup(options: dev.Options) -> dev.Setup:
+    """The devices; an unexpected failure finding them leaves a measurement without devices, never breaks
+    the work it measures."""
+    try:
+        return dev.setup(options)
+    except Exception as exc:
+        from .monitor import Monitor
+
+        log_once(("measure-devices",), "aifootprint: the devices could not be found", exc_info=True)
+        return dev.Setup(Monitor(), (f"devices: could not be found ({exc!r}); nothing was measured",))
+
+
+def _empty_reading() -> Reading:
+    from .monitor import Reading
+
+    return Reading(0.0, {}, {}, {}, {})
 
 
 def _running_ancestor(m: Measurement | None) -> Measurement | None:
