@@ -4,8 +4,8 @@ level, ledger entries."""
 from __future__ import annotations
 
 import asyncio
-import os
 import json
+import os
 import threading
 from pathlib import Path
 
