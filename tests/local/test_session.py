@@ -459,3 +459,30 @@ def test_a_forked_child_leaving_the_block_records_nothing(
     names = [dict(zip(COLUMN_NAMES, t, strict=True))["operation"] for b in store.rows() for t in b]
     store.close()
     assert names == ["parent"]
+
+
+def test_stop_does_not_wait_for_the_ledger_to_open(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import time
+
+    from aifootprint.ledger import ledger as ledger_module
+
+    rig = h100_rig(monkeypatch)
+    path = tmp_path / "slow.db"
+    monkeypatch.setenv("AIFOOTPRINT_LEDGER", str(path))
+    real_open = ledger_module.open_default
+
+    def slow_open(setting: object = None) -> object:
+        time.sleep(0.5)  # a busy file, a slow disk
+        return real_open(setting)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ledger_module, "open_default", slow_open)
+    t0 = time.monotonic()
+    with Measurement("quick", zone="FRA"):
+        rig.run(1, gpu_0=1)
+    assert time.monotonic() - t0 < 0.4  # the entry waits for the ledger, not the caller
+    ledger_module.flush()  # waits for the opener, which hands the entry over
+    close_default()
+    store = Store(path, create=False)
+    names = [dict(zip(COLUMN_NAMES, t, strict=True))["operation"] for b in store.rows() for t in b]
+    store.close()
+    assert names == ["quick"]

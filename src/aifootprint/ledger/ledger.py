@@ -432,8 +432,17 @@ def get_ledger() -> Ledger | None:
     return _default
 
 
+def _settle_measurements() -> None:
+    """A measurement that ended while the ledger was being opened hands its entry over when the ledger is
+    open (aifootprint.local.session): let that happen before flushing."""
+    session = sys.modules.get("aifootprint.local.session")
+    if session is not None:
+        session._join_opener(10.0)
+
+
 def flush() -> int:
     """Write every pending entry of the process-wide ledger now; returns how many were written."""
+    _settle_measurements()
     led = _default
     return 0 if led is None else led.flush()
 
@@ -441,6 +450,7 @@ def flush() -> int:
 def close_default() -> None:
     """Flush and close the process-wide ledger (it reopens on the next ``instrument()``)."""
     global _default  # noqa: PLW0603
+    _settle_measurements()
     with _default_lock:
         if _default is not None:
             _default.close()

@@ -487,14 +487,13 @@ class Measurement:
         try:
             from ..ledger import hub
 
-            _await_ledger()
-            if not hub.subscribers():
+            if not _ledger_wanted() and not _opening and not hub.subscribers():
                 return  # no ledger, no exporter: nobody to tell
             from ..ledger.entry import Entry
 
             r = self._reading
             assert r is not None and self.started_at is not None
-            hub.publish(
+            _deliver(
                 Entry(
                     kind="local",
                     ts=self.started_at,
@@ -621,8 +620,11 @@ def _running_ancestor(m: Measurement | None) -> Measurement | None:
 
 _ledger_lock = threading.Lock()
 _ledger_opener: threading.Thread | None = None
+_opening = False  # the opener thread runs; entries wait in _pending until it has finished
+_pending: list[Any] = []
 _ledger_off = False  # the settings say there is no ledger: do not ask again
 _LEDGER_OFF = ("off", "false", "no", "0", "none")
+_exit_hook = False
 
 
 def _ledger_open() -> bool:
@@ -633,29 +635,37 @@ def _ledger_open() -> bool:
     return led is not None and not led._closed
 
 
+def _ledger_wanted() -> bool:
+    return not (
+        _ledger_off
+        or _ledger_open()
+        or os.environ.get("AIFOOTPRINT_LEDGER", "").strip().lower() in _LEDGER_OFF
+    )
+
+
 def _open_ledger_soon() -> None:
     """Open the process-wide ledger on a thread while the measured work runs (reading the config file,
     importing SQLite and preparing the file take milliseconds that start() should not); again after a
     ``close_default()``, never again once the settings said the ledger is off."""
-    global _ledger_opener  # noqa: PLW0603 - one opener at a time per process
-    import os
-
-    if (
-        _ledger_off
-        or _ledger_open()
-        or os.environ.get("AIFOOTPRINT_LEDGER", "").strip().lower() in _LEDGER_OFF
-    ):
+    global _ledger_opener, _opening, _exit_hook  # noqa: PLW0603 - one opener at a time per process
+    if not _ledger_wanted():
         return
     with _ledger_lock:
-        t = _ledger_opener
-        if t is None or not t.is_alive():
-            t = threading.Thread(target=_open_ledger, name="aifootprint-ledger-open", daemon=True)
-            _ledger_opener = t
-            t.start()
+        if _opening:
+            return
+        _opening = True
+        if not _exit_hook:
+            import atexit
+
+            atexit.register(_drain_at_exit)
+            _exit_hook = True
+        t = threading.Thread(target=_open_ledger, name="aifootprint-ledger-open", daemon=True)
+        _ledger_opener = t
+        t.start()
 
 
 def _open_ledger() -> None:
-    global _ledger_off  # noqa: PLW0603
+    global _ledger_off, _opening  # noqa: PLW0603
     try:
         from ..ledger.ledger import get_ledger, open_default
 
@@ -663,23 +673,59 @@ def _open_ledger() -> None:
             _ledger_off = True
     except Exception:  # a ledger that cannot be used must not stop the work: the entry is not recorded
         log_once(("measure-ledger-open",), "aifootprint: the ledger could not be opened", exc_info=True)
+    finally:
+        with _ledger_lock:
+            _opening = False
+            waiting = _pending[:]
+            _pending.clear()
+        _deliver_now(waiting)
 
 
-def _await_ledger() -> None:
-    """Wait for the ledger being opened by :func:`_open_ledger_soon` (a short measurement may end first)."""
+def _deliver(entry: Any) -> None:
+    """Send an entry to the ledger and exporters; while the ledger is being opened, the opener sends it
+    when done (``stop()`` does not wait for it)."""
     _open_ledger_soon()
+    with _ledger_lock:
+        if _opening:
+            _pending.append(entry)
+            return
+    _deliver_now([entry])
+
+
+def _deliver_now(entries: list[Any]) -> None:
+    if not entries:
+        return
+    from ..ledger import hub
+
+    for e in entries:
+        hub.publish(e)
+
+
+def _join_opener(timeout: float) -> None:
     t = _ledger_opener
-    if t is not None and t is not threading.current_thread():
-        t.join(timeout=30.0)
+    if t is not None and t.is_alive() and t is not threading.current_thread():
+        t.join(timeout)
+
+
+def _drain_at_exit() -> None:
+    """At exit: let the opener finish and write what it delivered (the ledger's own exit hook may have
+    run already: hooks run last registered first)."""
+    _join_opener(10.0)
+    if _ledger_open():
+        from ..ledger.ledger import flush
+
+        flush()
 
 
 def _forget_ledger_opener() -> None:
-    global _ledger_opener  # noqa: PLW0603
-    _ledger_opener = None
+    global _ledger_opener, _opening
+    _ledger_opener, _opening = None, False
+    _pending.clear()  # the parent's entries are the parent's to write
 
 
-if hasattr(__import__("os"), "register_at_fork"):
-    __import__("os").register_at_fork(after_in_child=_forget_ledger_opener)
+if hasattr(os, "register_at_fork"):
+    # A fork while the opener imports SQLite would leave the child with an import lock nobody releases.
+    os.register_at_fork(before=lambda: _join_opener(5.0), after_in_child=_forget_ledger_opener)
 
 _zone_codes: dict[str, str] = {}
 
