@@ -128,3 +128,89 @@ def test_bad_input_is_one_line(
     h100_rig(monkeypatch)
     code, _, err = run(capfd, *argv[:1], "--ledger", str(tmp_path / "l.db"), *argv[1:])
     assert code == 2 and message in err.lower() and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_failed_command_is_an_incomplete_run_and_keeps_its_status(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    h100_rig(monkeypatch)
+    led = tmp_path / "l.db"
+    code, _, _ = run(
+        capfd, "run", "--zone", "FRA", "--ledger", str(led), "--", sys.executable, "-c", "exit(4)"
+    )
+    assert code == 4
+    [row] = entries(led)
+    assert row["complete"] == 0
+
+
+def test_a_summary_that_cannot_be_written_keeps_the_command_status(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from aifootprint.local.session import Measurement
+
+    h100_rig(monkeypatch)
+
+    def broken(self: Measurement) -> str:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Measurement, "summary", broken)
+    code, _, err = run(
+        capfd,
+        "run",
+        "--zone",
+        "FRA",
+        "--ledger",
+        str(tmp_path / "l.db"),
+        "--",
+        sys.executable,
+        "-c",
+        "exit(5)",
+    )
+    assert code == 5 and "the summary could not be written" in err and "disk full" in err
+
+
+@pytest.mark.parametrize("case", ["output is a directory", "configured zone unknown"])
+def test_problems_found_before_the_command_runs(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], tmp_path: Path, case: str
+) -> None:
+    h100_rig(monkeypatch)
+    marker = tmp_path / "ran"
+    argv = ["run", "--ledger", str(tmp_path / "l.db")]
+    if case == "output is a directory":
+        argv += ["--zone", "FRA", "-o", str(tmp_path)]
+    else:
+        monkeypatch.setenv("AIFOOTPRINT_ZONE", "NOPE")
+    code, _, err = run(capfd, *argv, "--", sys.executable, "-c", f"open({str(marker)!r}, 'w')")
+    assert code == 2 and err.count("\n") == 1 and not marker.exists()
+
+
+def test_hangup_is_passed_on_to_the_command(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import threading
+    import time
+
+    h100_rig(monkeypatch)
+    ready = tmp_path / "ready"
+    child = (
+        "import signal, sys, time, pathlib\n"
+        "signal.signal(signal.SIGHUP, lambda *a: sys.exit(7))\n"
+        f"pathlib.Path({str(ready)!r}).touch()\n"
+        "time.sleep(20)\n"
+    )
+
+    def hang_up() -> None:
+        deadline = time.monotonic() + 10
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGHUP)
+
+    t = threading.Thread(target=hang_up)
+    t.start()
+    code, _, _ = run(
+        capfd, "run", "--zone", "FRA", "--ledger", str(tmp_path / "l.db"), "--", sys.executable, "-c", child
+    )
+    t.join()
+    assert code == 7  # the command got it and ended its own way; we are still here to record it

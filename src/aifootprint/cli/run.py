@@ -20,6 +20,7 @@ EXIT_NOT_EXECUTABLE = 126
 def cmd_run(args: argparse.Namespace) -> int:
     from ..ledger.ledger import open_default
     from ..local.session import Measurement
+    from ..settings import current_settings
     from .transfer import parse_labels
 
     cmd = list(args.cmd)
@@ -29,9 +30,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise InputError("CMD", "no command to run: aifootprint run [OPTIONS] -- CMD [ARGS...]")
     if args.ledger is not None:
         open_default(args.ledger)  # a ledger that cannot be used: one-line error before the command runs
+    if args.output is not None:
+        _check_output(Path(args.output))
     m = Measurement(
         args.name or " ".join(cmd)[:200],
-        zone=args.zone,
+        zone=args.zone or current_settings().zone,  # the configured zone is checked before the command too
         pue=args.pue,
         labels=parse_labels(args.label),
         gpu=args.gpu,
@@ -43,8 +46,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         record=True,
         interval_s=args.interval,
     )
-    if args.output is not None and not Path(args.output).resolve().parent.is_dir():
-        raise InputError("--output", f"{args.output}: its directory does not exist")
     m.start()
     try:
         child = _spawn(cmd)
@@ -54,36 +55,60 @@ def cmd_run(args: argparse.Namespace) -> int:
         what = "command not found" if code == EXIT_NOT_FOUND else "cannot run"
         print(f"aifootprint: error: {what}: {cmd[0]} ({exc.strerror or exc})", file=sys.stderr)
         return code
+    code = 1
     try:
         code = _wait(child)
     finally:
-        m.stop()
-    text = _json(m, code) if args.format == "json" else m.summary()
-    if args.output is not None:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
-    else:
-        print(text, file=sys.stderr)
+        m.stop(complete=code == 0)  # a failed or killed command: an incomplete run
+    try:  # from here on the command's exit status is what we return, whatever happens to the summary
+        text = _json(m, code) if args.format == "json" else m.summary()
+        if args.output is not None:
+            Path(args.output).write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text, file=sys.stderr)
+    except Exception as exc:
+        where = f" {args.output}:" if args.output is not None else ""
+        print(f"aifootprint: error: the summary could not be written:{where} {exc}", file=sys.stderr)
     return code
+
+
+def _check_output(path: Path) -> None:
+    """The summary file must be writable, checked before the command runs (its work is not lost then)."""
+    if path.is_dir():
+        raise InputError("--output", f"{path} is a directory: give a file name")
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise InputError("--output", f"{path}: its directory does not exist")
+    if not os.access(path if path.exists() else parent, os.W_OK):
+        raise InputError("--output", f"{path}: not writable")
 
 
 def _spawn(cmd: list[str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(cmd)
 
 
+#: Passed on to the command. SIGINT and SIGQUIT are not: a terminal sends them to the command as well.
+FORWARDED = ("SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2")
+IGNORED = ("SIGINT", "SIGQUIT")
+
+
 def _wait(child: subprocess.Popen[bytes]) -> int:
-    """Wait for the command; Ctrl-C reaches it (not us), SIGTERM is passed on. Its exit status."""
+    """Wait for the command; its exit status (128 + N when signal N ended it, as shells say)."""
 
     def forward(signum: int, frame: Any) -> None:
         child.send_signal(signum)
 
-    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the terminal sends it to the child too
-    old_term = signal.signal(signal.SIGTERM, forward)
+    old: dict[int, Any] = {}
+    for name in (*FORWARDED, *IGNORED):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            old[signum] = signal.signal(signum, forward if name in FORWARDED else signal.SIG_IGN)
     try:
         code = child.wait()
     finally:
-        signal.signal(signal.SIGINT, old_int)
-        signal.signal(signal.SIGTERM, old_term)
-    return 128 - code if code < 0 else code  # killed by signal N: 128 + N, as shells say
+        for signum, handler in old.items():
+            signal.signal(signum, handler)
+    return 128 - code if code < 0 else code
 
 
 def _json(m: Any, code: int) -> str:
