@@ -33,7 +33,10 @@ def render(m: Measurement) -> str:
     lines += [impacts_table(imp), ""]
     lines += equivalents(default_estimator().catalog, imp)
     level = m.level
-    lines += ["", f"Impact level: {level} (Corrêa et al. 2024: High above 1,500 kWh and 500 kgCO2eq)"]
+    lines += [
+        "",
+        f"Impact level: {level}, as a training run (Corrêa et al. 2024: High above 1,500 kWh and 500 kgCO2eq)",
+    ]
     lines += [f"  - {r}" for r in RECOMMENDATIONS[level]]
     f = m.forecast
     if f is not None and m.running:
