@@ -306,7 +306,7 @@ class CpuEstimate:
             model = f"TDP {DEFAULT_TDP_W:g} W x {packages} (CodeCarbon default for an unknown CPU, MIT)"
             self.notes.append(
                 f"cpu: model unknown ({info.brand or 'no brand string'}); assuming "
-                f"{DEFAULT_TDP_W:g} W TDP per package (pass cpu_tdp_w= to set it)"
+                f"{DEFAULT_TDP_W:g} W TDP per package (set it with cpu_tdp_w= or --cpu-tdp-w)"
             )
         else:
             match = cpu_tdp(info.brand)
@@ -321,7 +321,7 @@ class CpuEstimate:
                 )
                 self.notes.append(
                     f"cpu: {info.brand!r} is not in the CPU TDP table; assuming {POWER_PER_THREAD_W:g} W x "
-                    f"{_plural(info.threads, 'thread')} = {self.tdp_total_w:g} W (pass cpu_tdp_w= to set it)"
+                    f"{_plural(info.threads, 'thread')} = {self.tdp_total_w:g} W (set it with cpu_tdp_w= or --cpu-tdp-w)"
                 )
         self.max_power_w: float | None = self.tdp_total_w
 
