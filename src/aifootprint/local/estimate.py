@@ -321,7 +321,8 @@ class CpuEstimate:
                 )
                 self.notes.append(
                     f"cpu: {info.brand!r} is not in the CPU TDP table; assuming {POWER_PER_THREAD_W:g} W x "
-                    f"{_plural(info.threads, 'thread')} = {self.tdp_total_w:g} W (set it with cpu_tdp_w= or --cpu-tdp-w)"
+                    f"{_plural(info.threads, 'thread')} = {self.tdp_total_w:g} W "
+                    "(set it with cpu_tdp_w= or --cpu-tdp-w)"
                 )
         self.max_power_w: float | None = self.tdp_total_w
 
