@@ -35,7 +35,8 @@ def render(m: Measurement) -> str:
     level = m.level
     lines += [
         "",
-        f"Impact level: {level}, as a training run (Corrêa et al. 2024: High above 1,500 kWh and 500 kgCO2eq)",
+        f"Impact level: {level}, as a training run "
+        "(Corrêa et al. 2024: High above 1,500 kWh and 500 kgCO2eq)",
     ]
     lines += [f"  - {r}" for r in RECOMMENDATIONS[level]]
     f = m.forecast
