@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,3 +66,17 @@ def h100_rig(monkeypatch: pytest.MonkeyPatch) -> Rig:
         FakeDevice("cpu:0"),
         FakeDevice("ram:0"),
     )
+
+
+def recorded(path: Path) -> list[dict[str, Any]]:
+    """Every entry of the ledger at ``path`` (closed first, so everything pending is written)."""
+    from aifootprint.ledger.ledger import close_default
+    from aifootprint.ledger.schema import COLUMN_NAMES
+    from aifootprint.ledger.store import Store
+
+    close_default()
+    store = Store(path, create=False)
+    try:
+        return [dict(zip(COLUMN_NAMES, t, strict=True)) for batch in store.rows() for t in batch]
+    finally:
+        store.close()

@@ -9,11 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aifootprint.ledger.ledger import close_default
-from aifootprint.ledger.schema import COLUMN_NAMES
-from aifootprint.ledger.store import Store
-
-from .rig import h100_rig
+from .rig import h100_rig, recorded
 
 
 def run(capfd: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -25,15 +21,6 @@ def run(capfd: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         code = int(exc.code or 0)
     out, err = capfd.readouterr()
     return code, out, err
-
-
-def entries(path: Path) -> list[dict[str, object]]:
-    close_default()
-    store = Store(path, create=False)
-    try:
-        return [dict(zip(COLUMN_NAMES, t, strict=True)) for batch in store.rows() for t in batch]
-    finally:
-        store.close()
 
 
 def test_runs_the_command_records_and_summarises(
@@ -58,7 +45,7 @@ def test_runs_the_command_records_and_summarises(
     assert code == 3
     assert "hello from the child" in out  # the child's output is untouched
     assert "aifootprint:" in err and "Impact level:" in err and "gpu:0" in err
-    [row] = entries(led)
+    [row] = recorded(led)
     assert row["kind"] == "local" and row["source"] == "measure" and row["zone"] == "FRA"
     assert json.loads(str(row["labels"])) == {"team": "nlp"}
     assert str(row["operation"]).startswith(sys.executable)
@@ -104,7 +91,7 @@ def test_a_command_that_cannot_start_is_not_recorded(
     led = tmp_path / "l.db"
     code, _, err = run(capfd, "run", "--zone", "FRA", "--ledger", str(led), "--", "no-such-command-xyz")
     assert code == 127 and "command not found: no-such-command-xyz" in err
-    assert entries(led) == []
+    assert recorded(led) == []
 
 
 @pytest.mark.parametrize(
@@ -139,7 +126,7 @@ def test_a_failed_command_is_an_incomplete_run_and_keeps_its_status(
         capfd, "run", "--zone", "FRA", "--ledger", str(led), "--", sys.executable, "-c", "exit(4)"
     )
     assert code == 4
-    [row] = entries(led)
+    [row] = recorded(led)
     assert row["complete"] == 0
 
 

@@ -15,13 +15,11 @@ from aifootprint._labels import labels
 from aifootprint.errors import InputError, UnknownHardwareError, UnknownZoneError
 from aifootprint.estimator import default_estimator
 from aifootprint.ledger.ledger import close_default, open_default
-from aifootprint.ledger.schema import COLUMN_NAMES
-from aifootprint.ledger.store import Store
 from aifootprint.local.hardware import SECONDS_PER_YEAR
 from aifootprint.local.results import impact_level
 from aifootprint.local.session import Measurement
 
-from .rig import FakeDevice, Rig, h100_rig
+from .rig import FakeDevice, Rig, h100_rig, recorded
 
 KWH = 3.6e6
 
@@ -168,15 +166,7 @@ def test_nested_measurements_record_only_the_outer_one(
     assert outer.energy_by_device["gpu:0"].energy.value * KWH == pytest.approx(160)
     assert "measurement-overlap" not in outer.impacts.warnings + inner.impacts.warnings
     assert inner.parent is outer
-    led.flush()
-    close_default()
-    store = Store(tmp_path / "l.db", create=False)
-    rows = {}
-    for batch in store.rows():
-        for t in batch:
-            row = dict(zip(COLUMN_NAMES, t, strict=True))
-            rows[row["operation"]] = row
-    store.close()
+    rows = {r["operation"]: r for r in recorded(tmp_path / "l.db")}
     assert set(rows) == {"outer", "kept"}
     row = rows["outer"]
     assert row["kind"] == "local" and row["source"] == "measure" and row["energy_method"] == "measured"
@@ -362,10 +352,7 @@ def test_the_ledger_is_opened_while_the_work_runs_and_again_after_a_close(
     close_default()  # flushes; the next measurement opens the ledger again
     with Measurement("second", zone="FRA"):
         rig.run(1, gpu_0=10)
-    close_default()
-    store = Store(path, create=False)
-    names = [dict(zip(COLUMN_NAMES, t, strict=True))["operation"] for b in store.rows() for t in b]
-    store.close()
+    names = [r["operation"] for r in recorded(path)]
     assert names == ["first", "second"]
 
 
@@ -426,11 +413,7 @@ def test_only_one_recorded_measurement_at_a_time(monkeypatch: pytest.MonkeyPatch
 
     with Measurement("serve", zone="FRA") as outer, ThreadPoolExecutor(2) as pool:
         assert list(pool.map(predict, range(4))) == [0, 1, 2, 3]
-    led.flush()
-    close_default()
-    store = Store(tmp_path / "l.db", create=False)
-    names = [dict(zip(COLUMN_NAMES, t, strict=True))["operation"] for b in store.rows() for t in b]
-    store.close()
+    names = [r["operation"] for r in recorded(tmp_path / "l.db")]
     assert names == ["serve"] and "measurement-overlap" in outer.impacts.warnings
     with Measurement("alone", zone="FRA") as alone:
         pass
@@ -453,11 +436,7 @@ def test_a_forked_child_leaving_the_block_records_nothing(
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
-    led.flush()
-    close_default()
-    store = Store(tmp_path / "l.db", create=False)
-    names = [dict(zip(COLUMN_NAMES, t, strict=True))["operation"] for b in store.rows() for t in b]
-    store.close()
+    names = [r["operation"] for r in recorded(tmp_path / "l.db")]
     assert names == ["parent"]
 
 
@@ -481,8 +460,5 @@ def test_stop_does_not_wait_for_the_ledger_to_open(monkeypatch: pytest.MonkeyPat
         rig.run(1, gpu_0=1)
     assert time.monotonic() - t0 < 0.4  # the entry waits for the ledger, not the caller
     ledger_module.flush()  # waits for the opener, which hands the entry over
-    close_default()
-    store = Store(path, create=False)
-    names = [dict(zip(COLUMN_NAMES, t, strict=True))["operation"] for b in store.rows() for t in b]
-    store.close()
+    names = [r["operation"] for r in recorded(path)]
     assert names == ["quick"]

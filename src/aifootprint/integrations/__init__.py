@@ -230,6 +230,27 @@ class _TrainingRun:
         )
 
 
+class RunAccess:
+    """What both callbacks expose: the latest measurement, its forecast, and ``abort()``."""
+
+    _run: _TrainingRun
+
+    @property
+    def measurement(self) -> Measurement | None:
+        """The measurement of the latest training run on this process (``None`` where it does not measure)."""
+        return self._run.measurement
+
+    @property
+    def forecast(self) -> Forecast | None:
+        """The latest forecast of the run (``None`` before the first epoch ends or without a plan)."""
+        m = self._run.measurement
+        return m.forecast if m is not None else None
+
+    def abort(self) -> Measurement | None:
+        """Stop the measurement of a run that did not finish (recorded with ``complete=False``)."""
+        return self._run.end(complete=False)
+
+
 def ceil_epochs(value: float | int | None) -> int | None:
     """A framework's (possibly fractional) number of epochs, rounded up; None when not a positive number."""
     if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):

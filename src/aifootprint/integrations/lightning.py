@@ -16,9 +16,9 @@ loggers are finalised; ``trainer/call.py``: ``on_exception`` on any exception, K
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import _TrainingRun, missing_extra
+from . import RunAccess, _TrainingRun, missing_extra
 
 try:
     import lightning.pytorch as _pl  # type: ignore[import-not-found,unused-ignore]
@@ -28,13 +28,10 @@ except ImportError as _exc:  # pragma: no cover - depends on the environment
     except ImportError:
         raise missing_extra("lightning", "lightning", _exc) from _exc
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .. import Forecast, Measurement
-
 __all__ = ["AifootprintCallback"]
 
 
-class AifootprintCallback(_pl.Callback):  # type: ignore[misc,name-defined,unused-ignore]
+class AifootprintCallback(RunAccess, _pl.Callback):  # type: ignore[misc,name-defined,unused-ignore]
     """Measure each ``Trainer.fit()`` with ``aifootprint.measure(name, **measure_options)``.
 
     ``name``: the name of the run in the ledger (default ``"fit <LightningModule class>"``);
@@ -76,21 +73,6 @@ class AifootprintCallback(_pl.Callback):  # type: ignore[misc,name-defined,unuse
         super().__init__()
         self._run = _TrainingRun(name, measure_options, log_level)
         self.log_metrics = log_metrics
-
-    @property
-    def measurement(self) -> Measurement | None:
-        """The measurement of the latest ``fit()`` on this process (``None`` where it does not measure)."""
-        return self._run.measurement
-
-    @property
-    def forecast(self) -> Forecast | None:
-        """The latest forecast of the fit (``None`` before the first epoch ends or without a plan)."""
-        m = self._run.measurement
-        return m.forecast if m is not None else None
-
-    def abort(self) -> Measurement | None:
-        """Stop the measurement of a fit that did not finish (recorded with ``complete=False``)."""
-        return self._run.end(complete=False)
 
     # -- the Trainer's hooks ------------------------------------------------------------------------------
     def on_fit_start(self, trainer: Any, pl_module: Any) -> None:

@@ -17,22 +17,19 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import _TrainingRun, ceil_epochs, missing_extra
+from . import RunAccess, _TrainingRun, ceil_epochs, missing_extra
 
 try:
     from transformers import TrainerCallback  # type: ignore[import-not-found,unused-ignore]
 except ImportError as _exc:  # pragma: no cover - depends on the environment
     raise missing_extra("transformers", "transformers", _exc) from _exc
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .. import Forecast, Measurement
-
 __all__ = ["AifootprintCallback"]
 
 
-class AifootprintCallback(TrainerCallback):  # type: ignore[misc,unused-ignore]
+class AifootprintCallback(RunAccess, TrainerCallback):  # type: ignore[misc,unused-ignore]
     """Measure each ``Trainer.train()`` run with ``aifootprint.measure(name, **measure_options)``.
 
     ``name``: the name of the run in the ledger (default: ``args.run_name`` when set, else
@@ -77,21 +74,6 @@ class AifootprintCallback(TrainerCallback):  # type: ignore[misc,unused-ignore]
 
     def __init__(self, name: str | None = None, *, log_level: int = logging.INFO, **measure_options: Any):
         self._run = _TrainingRun(name, measure_options, log_level)
-
-    @property
-    def measurement(self) -> Measurement | None:
-        """The measurement of the latest ``train()`` on this process (``None`` where it does not measure)."""
-        return self._run.measurement
-
-    @property
-    def forecast(self) -> Forecast | None:
-        """The latest forecast of the run (``None`` before the first epoch ends or without a plan)."""
-        m = self._run.measurement
-        return m.forecast if m is not None else None
-
-    def abort(self) -> Measurement | None:
-        """Stop the measurement of a run that did not finish (recorded with ``complete=False``)."""
-        return self._run.end(complete=False)
 
     # -- the Trainer's events ---------------------------------------------------------------------------
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
