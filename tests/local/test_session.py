@@ -462,3 +462,77 @@ def test_stop_does_not_wait_for_the_ledger_to_open(monkeypatch: pytest.MonkeyPat
     ledger_module.flush()  # waits for the opener, which hands the entry over
     names = [r["operation"] for r in recorded(path)]
     assert names == ["quick"]
+
+
+def test_an_explicit_choice_of_no_ledger_is_followed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    rig = h100_rig(monkeypatch)
+    default = tmp_path / "default.db"
+    monkeypatch.setenv("AIFOOTPRINT_LEDGER", str(default))
+    assert open_default(False) is None  # instrument(ledger=False), aifootprint run --ledger off
+    with Measurement("x", zone="FRA"):
+        rig.run(1, gpu_0=1)
+    from aifootprint.ledger.ledger import flush
+
+    flush()
+    assert not default.exists()
+
+
+def test_a_run_left_open_in_its_own_context_is_no_parent_and_says_why_others_are_not_recorded(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import contextvars
+
+    from aifootprint._log import reset_log_once
+
+    reset_log_once()
+    rig = h100_rig(monkeypatch)
+    left_open = Measurement("train", zone="FRA", record=True)
+    contextvars.copy_context().run(left_open.start)  # as the framework hooks start theirs
+    with Measurement("later", zone="FRA") as later:
+        rig.run(1, gpu_0=1)
+    assert later.parent is None and not later._recording
+    assert "'later' is not recorded while 'train'" in caplog.text
+    left_open.stop()
+
+
+def test_decorator_details(monkeypatch: pytest.MonkeyPatch) -> None:
+    rig = h100_rig(monkeypatch)
+    with pytest.raises(InputError, match="with parentheses"):
+        Measurement(lambda: None)  # type: ignore[arg-type]  # @aifootprint.measure without a name
+
+    @Measurement("rec", zone="FRA", record=False)
+    def rec(n: int) -> int:
+        rig.run(1, gpu_0=1)
+        return n if n == 0 else rec(n - 1)
+
+    assert rec(2) == 0
+    assert rec.last_measurement.duration_s == 3  # type: ignore[attr-defined]  # the outermost call
+
+
+@pytest.mark.parametrize("bad", [float("nan"), -1.0, "1"])
+def test_impact_level_refuses_bad_figures(bad: object) -> None:
+    with pytest.raises(InputError):
+        impact_level(bad, 1.0)  # type: ignore[arg-type]
+
+
+def test_a_multiprocessing_child_records_its_measurement(tmp_path: Path) -> None:
+    """A fork child ends with os._exit(): its entry is written by a multiprocessing finalizer, even when the
+    parent had no ledger open."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "mp.py"
+    script.write_text(
+        "import multiprocessing as mp, aifootprint\n"
+        "def job():\n"
+        "    with aifootprint.measure('child job', zone='FRA'):\n"
+        "        sum(range(1000))\n"
+        "if __name__ == '__main__':\n"
+        "    p = mp.get_context('fork').Process(target=job)\n"
+        "    p.start(); p.join()\n"
+        "    raise SystemExit(p.exitcode)\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "AIFOOTPRINT_LEDGER": str(tmp_path / "mp.db")}
+    subprocess.run([sys.executable, str(script)], env=env, check=True, timeout=60)
+    assert [r["operation"] for r in recorded(tmp_path / "mp.db")] == ["child job"]

@@ -47,19 +47,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         interval_s=args.interval,
     )
     m.start()
+    code = 1
     try:
-        child = _spawn(cmd)
-    except OSError as exc:  # nothing ran: nothing recorded
+        code = _run(cmd)
+    except OSError as exc:  # it could not start: nothing ran, nothing is recorded
         m.stop(record=False)
         code = EXIT_NOT_FOUND if isinstance(exc, FileNotFoundError) else EXIT_NOT_EXECUTABLE
         what = "command not found" if code == EXIT_NOT_FOUND else "cannot run"
         print(f"aifootprint: error: {what}: {cmd[0]} ({exc.strerror or exc})", file=sys.stderr)
         return code
-    code = 1
-    try:
-        code = _wait(child)
     finally:
-        m.stop(complete=code == 0)  # a failed or killed command: an incomplete run
+        m.stop(complete=code == 0)  # a failed or killed command: an incomplete run (no-op once stopped)
     try:  # from here on the command's exit status is what we return, whatever happens to the summary
         text = _json(m, code) if args.format == "json" else m.summary()
         if args.output is not None:
@@ -83,27 +81,38 @@ def _check_output(path: Path) -> None:
         raise InputError("--output", f"{path}: not writable")
 
 
-def _spawn(cmd: list[str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(cmd)
-
-
 #: Passed on to the command. SIGINT and SIGQUIT are not: a terminal sends them to the command as well.
 FORWARDED = ("SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2")
 IGNORED = ("SIGINT", "SIGQUIT")
 
 
-def _wait(child: subprocess.Popen[bytes]) -> int:
-    """Wait for the command; its exit status (128 + N when signal N ended it, as shells say)."""
+def _run(cmd: list[str]) -> int:
+    """Run the command and wait for it; its exit status (128 + N when signal N ended it, as shells say).
+    Raises OSError when it cannot start. A signal to pass on that arrives while it starts is sent once it
+    has."""
+    started: list[subprocess.Popen[bytes]] = []
+    early: list[int] = []
 
     def forward(signum: int, frame: Any) -> None:
-        child.send_signal(signum)
+        if started:
+            started[0].send_signal(signum)
+        else:
+            early.append(signum)
 
     old: dict[int, Any] = {}
-    for name in (*FORWARDED, *IGNORED):
-        signum = getattr(signal, name, None)
-        if signum is not None:
-            old[signum] = signal.signal(signum, forward if name in FORWARDED else signal.SIG_IGN)
     try:
+        for name in FORWARDED:  # before the command starts: no moment where a SIGTERM orphans it
+            signum = getattr(signal, name, None)
+            if signum is not None:
+                old[signum] = signal.signal(signum, forward)
+        child = subprocess.Popen(cmd)
+        started.append(child)
+        for name in IGNORED:  # after: the command must not inherit "ignored"
+            signum = getattr(signal, name, None)
+            if signum is not None:
+                old[signum] = signal.signal(signum, signal.SIG_IGN)
+        for signum in early:
+            child.send_signal(signum)
         code = child.wait()
     finally:
         for signum, handler in old.items():

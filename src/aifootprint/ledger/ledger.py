@@ -303,6 +303,7 @@ _inherited: list[Store] = []
 def _close_at_exit(ref: weakref.ref[Ledger]) -> None:
     ledger = ref()
     if ledger is not None:
+        _settle_measurements()  # a measurement's entry still on its way to this ledger
         try:
             ledger.close()
         except Exception:
@@ -324,6 +325,7 @@ _mp_hook = _MultiprocessingHook()
 
 
 def _before_fork() -> None:
+    _settle_measurements()  # entries on their way are queued now, not by a thread started after this hook
     mp = sys.modules.get("multiprocessing.util")
     if mp is not None and _open_ledgers and not _MultiprocessingHook.registered:
         mp.register_after_fork(_mp_hook, _MultiprocessingHook.after_fork)
@@ -393,9 +395,16 @@ def ledger_path(setting: str | os.PathLike[str] | bool | None = None) -> Path | 
     return Path(text).expanduser()
 
 
+#: The last explicit choice given to open_default() (``instrument(ledger=...)``, ``--ledger``): a later
+#: opening on behalf of a measurement follows it rather than the configured place.
+choice: str | os.PathLike[str] | bool | None = None
+
+
 def open_default(setting: str | os.PathLike[str] | bool | None = None) -> Ledger | None:
     """Open (once) the process-wide ledger and subscribe it to every entry; ``None`` when switched off."""
-    global _default  # noqa: PLW0603 - the one process-wide ledger
+    global _default, choice  # noqa: PLW0603 - the one process-wide ledger
+    if setting is not None and setting is not True:
+        choice = setting
     path = ledger_path(setting)
     with _default_lock:
         if _default is not None:
@@ -448,9 +457,11 @@ def flush() -> int:
 
 
 def close_default() -> None:
-    """Flush and close the process-wide ledger (it reopens on the next ``instrument()``)."""
-    global _default  # noqa: PLW0603
+    """Flush and close the process-wide ledger (it reopens on the next ``instrument()`` or measurement,
+    where the settings say: an explicit choice made earlier is forgotten)."""
+    global _default, choice  # noqa: PLW0603
     _settle_measurements()
+    choice = None
     with _default_lock:
         if _default is not None:
             _default.close()

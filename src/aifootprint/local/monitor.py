@@ -181,6 +181,8 @@ class Monitor:
             self.failed.add(d.name)
             return self._last.get(d.name, 0.0)
         self._last[d.name] = e
+        if self.failed:
+            self.failed.discard(d.name)  # answering again
         return e
 
     def begin(self) -> Window:

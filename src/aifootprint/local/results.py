@@ -35,6 +35,13 @@ RECOMMENDATIONS: dict[str, tuple[str, ...]] = {
 
 def impact_level(energy_kwh: float, gwp_kgco2eq: float) -> str:
     """``Low``, ``Intermediate`` or ``High`` for a training run of this energy and emissions."""
+    import math
+
+    from ..errors import InputError
+
+    for field, x in (("energy_kwh", energy_kwh), ("gwp_kgco2eq", gwp_kgco2eq)):
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x < 0:
+            raise InputError(field, f"must be a finite number >= 0, got {x!r}")
     if energy_kwh > HIGH_KWH and gwp_kgco2eq > HIGH_KGCO2EQ:
         return "High"
     if energy_kwh < LOW_KWH and gwp_kgco2eq < LOW_KGCO2EQ:

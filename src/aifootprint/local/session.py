@@ -80,6 +80,10 @@ class Measurement:
         record: bool | None = None,
         interval_s: float = 1.0,
     ) -> None:
+        if callable(name):
+            raise InputError(
+                "name", 'give the measurement a name: @aifootprint.measure("predict"), with parentheses'
+            )
         if not isinstance(name, str) or not name.strip():
             raise InputError("name", "must be a non-empty string naming the work measured")
         if zone is not None and (not isinstance(zone, str) or not zone.strip()):
@@ -167,8 +171,9 @@ class Measurement:
                 others = [o for o in _running if o not in ancestors]
                 for other in others:
                     other.overlapped = self.overlapped = True
+                blocking = [o for o in others if o._recording]
                 if self.record is None:  # one recorded measurement at a time: the ledger never counts twice
-                    self._recording = parent is None and not any(o._recording for o in others)
+                    self._recording = parent is None and not blocking
                 else:
                     self._recording = self.record
                 _running.add(self)
@@ -177,6 +182,16 @@ class Measurement:
             self._state = "running"
         if self._recording:
             _open_ledger_soon()
+        elif self.record is None and self.parent is None and blocking:
+            log_once(
+                ("measure-not-recorded", blocking[0].name),
+                "aifootprint: measurement %r is not recorded while %r, recorded, runs (their energy "
+                "overlaps); "
+                "pass record=True to record it anyway, or stop %r if it was left open",
+                self.name,
+                blocking[0].name,
+                blocking[0].name,
+            )
         return self
 
     def _check_names(self) -> None:
@@ -251,6 +266,7 @@ class Measurement:
         m = Measurement.__new__(Measurement)
         m.__dict__.update(self.__dict__)
         m._state, m._setup, m._window, m._reading, m._token = "new", None, None, None, None
+        m._lock, m._recording, m.complete = threading.Lock(), False, True
         m.parent, m.overlapped, m.started_at, m._epochs, m._forecast, m._impacts = (
             None,
             False,
@@ -280,9 +296,11 @@ class Measurement:
             @functools.wraps(fn)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
                 m = template._spawn()
-                async_wrapper.last_measurement = m  # type: ignore[attr-defined]
-                async with m:
-                    return await fn(*args, **kwargs)
+                try:
+                    async with m:
+                        return await fn(*args, **kwargs)
+                finally:
+                    async_wrapper.last_measurement = m  # type: ignore[attr-defined]
 
             async_wrapper.last_measurement = None  # type: ignore[attr-defined]
             return async_wrapper  # type: ignore[return-value]
@@ -290,9 +308,11 @@ class Measurement:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             m = template._spawn()
-            wrapper.last_measurement = m  # type: ignore[attr-defined]
-            with m:
-                return fn(*args, **kwargs)
+            try:
+                with m:
+                    return fn(*args, **kwargs)
+            finally:
+                wrapper.last_measurement = m  # type: ignore[attr-defined]
 
         wrapper.last_measurement = None  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
@@ -635,11 +655,21 @@ def _ledger_open() -> bool:
     return led is not None and not led._closed
 
 
+def _ledger_choice() -> object:
+    """The ledger the program chose explicitly (``instrument(ledger=...)``, ``--ledger``), if any."""
+    import sys
+
+    return getattr(sys.modules.get("aifootprint.ledger.ledger"), "choice", None)
+
+
 def _ledger_wanted() -> bool:
+    choice = _ledger_choice()
+    if choice is False or (isinstance(choice, str) and choice.strip().lower() in _LEDGER_OFF):
+        return False
     return not (
         _ledger_off
         or _ledger_open()
-        or os.environ.get("AIFOOTPRINT_LEDGER", "").strip().lower() in _LEDGER_OFF
+        or (choice is None and os.environ.get("AIFOOTPRINT_LEDGER", "").strip().lower() in _LEDGER_OFF)
     )
 
 
@@ -659,6 +689,7 @@ def _open_ledger_soon() -> None:
 
             atexit.register(_drain_at_exit)
             _exit_hook = True
+        _finalize_in_multiprocessing_child()
         t = threading.Thread(target=_open_ledger, name="aifootprint-ledger-open", daemon=True)
         _ledger_opener = t
         t.start()
@@ -669,7 +700,8 @@ def _open_ledger() -> None:
     try:
         from ..ledger.ledger import get_ledger, open_default
 
-        if get_ledger() is None and open_default(None) is None:
+        choice = _ledger_choice()
+        if get_ledger() is None and open_default(choice) is None and choice is None:  # type: ignore[arg-type]
             _ledger_off = True
     except Exception:  # a ledger that cannot be used must not stop the work: the entry is not recorded
         log_once(("measure-ledger-open",), "aifootprint: the ledger could not be opened", exc_info=True)
@@ -717,10 +749,27 @@ def _drain_at_exit() -> None:
         flush()
 
 
+_finalizer_pid = 0
+
+
+def _finalize_in_multiprocessing_child() -> None:
+    """A multiprocessing child made by fork ends with ``os._exit()``: atexit hooks do not run there, its
+    multiprocessing finalizers do. Register the exit drain there too, once per process."""
+    global _finalizer_pid  # noqa: PLW0603
+    import sys
+
+    mp = sys.modules.get("multiprocessing.util")
+    pid = os.getpid()
+    if mp is not None and _finalizer_pid != pid:
+        _finalizer_pid = pid
+        mp.Finalize(None, _drain_at_exit, exitpriority=10)
+
+
 def _forget_ledger_opener() -> None:
-    global _ledger_opener, _opening
+    global _ledger_opener, _opening, _ledger_lock, _running_lock
     _ledger_opener, _opening = None, False
     _pending.clear()  # the parent's entries are the parent's to write
+    _ledger_lock, _running_lock = threading.Lock(), threading.Lock()  # a lock held at fork stays held
 
 
 if hasattr(os, "register_at_fork"):
