@@ -72,3 +72,13 @@ def test_gpu_problems_are_reported(monkeypatch: pytest.MonkeyPatch, probe: devic
     monkeypatch.setitem(sys.modules, "pynvml", module([FakeGpu("NVIDIA L4", "GPU-1", energy_mj=1)]))
     s = devices.build(devices.Options(), probe)
     assert [p for p in s.problems if "CUDA_VISIBLE_DEVICES" in p]
+
+
+def test_process_scope_estimates_this_process_share_even_with_rapl(probe: devices.Probe) -> None:
+    zone(probe.powercap, "intel-rapl:0", "package-0", 1)
+    zone(probe.powercap, "intel-rapl:0/intel-rapl:0:0", "dram", 1)
+    probe.nvidia = False
+    s = devices.build(devices.Options(cpu_scope="process", cpu_tdp_w=100.0), probe)
+    assert sorted(s.info) == ["cpu", "ram:0"]  # RAM still measured; the CPU is this process's share
+    cpu = s.info["cpu"]
+    assert cpu.method == "estimated" and "this process" in cpu.source and cpu.scope == "process"

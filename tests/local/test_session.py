@@ -125,6 +125,7 @@ def test_an_unknown_zone_or_hardware_fails_before_the_work_starts(monkeypatch: p
         ({"pue": 0.9}, "pue"),
         ({"lifetime_years": -3}, "lifetime_years"),
         ({"interval_s": 0}, "interval_s"),
+        ({"cpu_scope": "node"}, "cpu_scope"),
     ],
 )
 def test_bad_arguments_name_the_field(kwargs: dict[str, object], field: str) -> None:

@@ -157,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--ram-power-w", type=_positive, metavar="W", help="constant RAM power (replaces counters)"
     )
     p.add_argument("--interval", type=_positive, default=1.0, metavar="SECONDS", help="sampling period")
+    p.add_argument(
+        "--cpu-scope",
+        choices=("machine", "process"),
+        default="machine",
+        help="CPU figure of the whole machine (default) or of the command's processes only (shared machines)",
+    )
     p.add_argument("--format", choices=("text", "json"), default="text", help="summary format")
     p.add_argument("-o", "--output", metavar="FILE", help="write the summary to FILE instead of stderr")
     p.add_argument("--ledger", metavar="PATH", help=_LEDGER_HELP)

@@ -45,6 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         ram_power_w=args.ram_power_w,
         record=True,
         interval_s=args.interval,
+        cpu_scope=args.cpu_scope,
     )
     m.start()
     code = 1

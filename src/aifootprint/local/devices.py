@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 class Options:
     """User overrides of the device models (arguments of ``measure()``); hashable, compared by value."""
 
-    __slots__ = ("cpu_power_w", "cpu_tdp_w", "interval_s", "ram_power_w")
+    __slots__ = ("cpu_power_w", "cpu_scope", "cpu_tdp_w", "interval_s", "ram_power_w")
 
     def __init__(
         self,
@@ -40,14 +40,16 @@ class Options:
         cpu_power_w: float | None = None,
         ram_power_w: float | None = None,
         interval_s: float = 1.0,
+        cpu_scope: str = "machine",
     ) -> None:
         self.cpu_tdp_w = cpu_tdp_w
         self.cpu_power_w = cpu_power_w
         self.ram_power_w = ram_power_w
         self.interval_s = interval_s
+        self.cpu_scope = cpu_scope  # "machine" (counters, else machine CPU time) or "process"
 
-    def _key(self) -> tuple[float | None, ...]:
-        return (self.cpu_tdp_w, self.cpu_power_w, self.ram_power_w, self.interval_s)
+    def _key(self) -> tuple[float | str | None, ...]:
+        return (self.cpu_tdp_w, self.cpu_power_w, self.ram_power_w, self.interval_s, self.cpu_scope)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Options) and self._key() == other._key()
@@ -56,7 +58,9 @@ class Options:
         return hash(self._key())
 
     def __repr__(self) -> str:
-        return "Options(cpu_tdp_w={}, cpu_power_w={}, ram_power_w={}, interval_s={})".format(*self._key())
+        return "Options(cpu_tdp_w={}, cpu_power_w={}, ram_power_w={}, interval_s={}, cpu_scope={!r})".format(
+            *self._key()
+        )
 
 
 class Probe:
@@ -139,7 +143,8 @@ def build(options: Options, probe: Probe) -> Setup:
     counters, rapl_problems = rapl.discover(probe.powercap)
     has_cpu = any(c.kind == "cpu" for c in counters)
     has_ram = any(c.kind == "ram" for c in counters)
-    if options.cpu_power_w is not None:  # a user-supplied CPU power replaces the counters
+    if options.cpu_power_w is not None or options.cpu_scope == "process":
+        # a user-supplied CPU power, or this process's share only: the package counters cannot say that
         counters = [c for c in counters if c.kind != "cpu"]
         has_cpu = False
     if options.ram_power_w is not None:
@@ -156,6 +161,7 @@ def build(options: Options, probe: Probe) -> Setup:
             cpu_tdp_w=options.cpu_tdp_w,
             cpu_power_w=options.cpu_power_w,
             ram_power_w=options.ram_power_w,
+            cpu_scope="process" if options.cpu_scope == "process" else "auto",
             clock=probe.clock,
             proc=probe.proc,
         )

@@ -533,11 +533,13 @@ def discover(
     cpu_tdp_w: float | None = None,
     cpu_power_w: float | None = None,
     ram_power_w: float | None = None,
+    cpu_scope: str = "auto",
     clock: Clock = time.monotonic,
     proc: Path = PROC,
 ) -> tuple[list[Counter], list[str]]:
     """Estimated ``cpu`` and ``ram`` devices (counters), and lines saying which fallbacks were taken or why a
-    device is missing. ``cpu_power_w`` / ``ram_power_w``: constant power, replacing the models."""
+    device is missing. ``cpu_power_w`` / ``ram_power_w``: constant power, replacing the models;
+    ``cpu_scope``: see :class:`CpuEstimate`."""
     devices: list[Counter] = []
     problems: list[str] = []
     if need_cpu:
@@ -548,7 +550,7 @@ def discover(
                 ConstantPower("cpu", "cpu", cpu_power_w, source=source, model=info.brand, clock=clock)
             )
         else:
-            cpu = CpuEstimate(info, tdp_w=cpu_tdp_w, proc=proc)
+            cpu = CpuEstimate(info, tdp_w=cpu_tdp_w, proc=proc, scope=cpu_scope)
             devices.append(cpu)
             problems.extend(cpu.notes)
     if need_ram:

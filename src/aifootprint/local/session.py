@@ -79,6 +79,7 @@ class Measurement:
         ram_power_w: float | None = None,
         record: bool | None = None,
         interval_s: float = 1.0,
+        cpu_scope: str = "machine",
     ) -> None:
         if callable(name):
             raise InputError(
@@ -103,6 +104,8 @@ class Measurement:
                 raise InputError(
                     field, f"must be a catalogue name such as 'H100' or 'hgx-8gpu', got {value!r}"
                 )
+        if cpu_scope not in ("machine", "process"):
+            raise InputError("cpu_scope", f"must be 'machine' or 'process', got {cpu_scope!r}")
         if labels is not None and not isinstance(labels, Mapping):
             raise InputError("labels", f"must be a mapping such as {{'team': 'nlp'}}, got {labels!r}")
         if record is not None and not isinstance(record, bool):
@@ -128,6 +131,7 @@ class Measurement:
             cpu_power_w=_positive("cpu_power_w", cpu_power_w, allow_zero=True),
             ram_power_w=_positive("ram_power_w", ram_power_w, allow_zero=True),
             interval_s=float(interval_s),
+            cpu_scope=cpu_scope,
         )
         self._state = "new"  # new -> running -> stopped
         self._setup: dev.Setup | None = None
@@ -581,6 +585,7 @@ def measure(
     ram_power_w: float | None = None,
     record: bool | None = None,
     interval_s: float = 1.0,
+    cpu_scope: str = "machine",
 ) -> Measurement:
     """Measure the energy and impacts of work on this machine: ``with``, ``async with`` or a decorator.
 
@@ -594,7 +599,8 @@ def measure(
     ``cpu_power_w``, ``ram_power_w``: replace the CPU TDP table, or the CPU / RAM figures altogether, with
     your numbers (still labelled ``estimated``). ``record``: write the run to the ledger (default: yes,
     unless nested in another measurement). ``interval_s``: sampling period of devices without an energy
-    counter. See docs/measurement.md.
+    counter. ``cpu_scope="process"``: the CPU figure is this process's share (its CPU time and its
+    children's × TDP) rather than the whole CPU's (a shared machine). See docs/measurement.md.
     """
     return Measurement(
         name,
@@ -610,6 +616,7 @@ def measure(
         ram_power_w=ram_power_w,
         record=record,
         interval_s=interval_s,
+        cpu_scope=cpu_scope,
     )
 
 
