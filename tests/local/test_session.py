@@ -396,6 +396,7 @@ def test_the_configured_zone_is_checked_before_the_work(monkeypatch: pytest.Monk
     with Measurement("x", record=False) as m:
         pass
     assert m.zone == "FRA" and m.impacts.zone == "FRA"
+    assert "environment AIFOOTPRINT_ZONE" in m.impacts.explain()
 
 
 def test_only_one_recorded_measurement_at_a_time(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -5,10 +5,12 @@ when it starts and stops; devices without a counter are estimated and labelled s
 the same engine as everywhere else: the energy times the zone's factors (and the PUE where the machine sits
 in a datacenter), plus the embodied share of the GPUs and their host for the measured time.
 
-Measurements nest and run concurrently. A measurement inside another one (same thread or task) is not
-written to the ledger unless ``record=True``: its energy is already inside the outer one. Measurements that
-overlap without nesting (two threads) each include the other's energy, since devices are shared: both get
-the warning ``measurement-overlap``.
+Measurements nest and run concurrently. Devices are shared, so measurements that overlap in time include
+each other's energy; the ledger must not hold it twice. By default (``record=None``) a measurement is
+written to the ledger only when it is not nested in another one (same thread or task: the outer one holds
+its energy) and no other recorded measurement runs (a pool thread, a concurrent request); overlapping ones
+get the warning ``measurement-overlap``. The ledger is opened on a thread while the first measurement runs;
+entries that end before it is open are handed over to that thread (see ``_deliver``).
 """
 
 from __future__ import annotations
@@ -149,6 +151,7 @@ class Measurement:
         self._recording = False
         self._pid = 0
         self._lock = threading.Lock()
+        self._zone_origin = "measure(zone=...)"
 
     # -- life cycle ------------------------------------------------------------------------------------
     def start(self) -> Measurement:
@@ -190,8 +193,7 @@ class Measurement:
             log_once(
                 ("measure-not-recorded", blocking[0].name),
                 "aifootprint: measurement %r is not recorded while %r, recorded, runs (their energy "
-                "overlaps); "
-                "pass record=True to record it anyway, or stop %r if it was left open",
+                "overlaps); pass record=True to record it anyway, or stop %r if it was left open",
                 self.name,
                 blocking[0].name,
                 blocking[0].name,
@@ -201,6 +203,7 @@ class Measurement:
     def _check_names(self) -> None:
         if self.zone is None and os.environ.get("AIFOOTPRINT_ZONE", "").strip():
             self.zone = os.environ["AIFOOTPRINT_ZONE"].strip()  # checked now rather than after the work
+            self._zone_origin = "environment AIFOOTPRINT_ZONE"
         if self.zone is not None:
             self.zone = _known_zone(self.zone)  # an unknown zone raises here, naming close ones
         if self.gpu is not None or self.server is not None:  # rare options: the catalogue checks them now
@@ -229,9 +232,7 @@ class Measurement:
                 self._reading = _empty_reading()
             else:
                 self._reading = self._setup.monitor.end(self._window)
-        except (
-            Exception
-        ):  # pragma: no cover - the monitor does not raise; belt and braces for the user's work
+        except Exception:  # pragma: no cover - the monitor does not raise: belt and braces for the work
             log_once(("measure-stop",), "aifootprint: a measurement could not be read", exc_info=True)
             self._reading = _empty_reading()
         finally:
@@ -430,7 +431,7 @@ class Measurement:
 
     def _zone(self) -> tuple[str, str, tuple[str, ...]]:
         if self.zone is not None:
-            return self.zone, "measure(zone=...)", ()
+            return self.zone, self._zone_origin, ()
         from ..estimator import default_estimator
 
         est = default_estimator()
