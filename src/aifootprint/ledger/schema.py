@@ -67,7 +67,7 @@ COLUMNS: Final[tuple[tuple[str, str, str], ...]] = (
     ("duration_s", "REAL", "duration of a local run, s"),
     ("complete", "INTEGER", "0 for a stream closed before its end"),
     ("error", "TEXT", "why there are no impacts (model-not-registered, ...); empty otherwise"),
-    ("energy_method", "TEXT", "estimated or measured"),
+    ("energy_method", "TEXT", "estimated, measured, or mixed (a local run with both kinds of device)"),
     ("zone", "TEXT", "electricity zone of the grid factors"),
     ("boundary", "TEXT", "gpu, server, datacenter or comprehensive"),
     ("gwp_basis", "TEXT", "basis of the grid carbon factor: lifecycle, combustion or co2_combustion"),

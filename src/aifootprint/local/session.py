@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, TypeVar
 
     from ..interval import RangeLike
+    from ..ledger.entry import EnergyMethod
     from ..records import Impacts
     from .monitor import Reading, Window
     from .results import DeviceEnergy, Forecast
@@ -380,10 +381,13 @@ class Measurement:
     @property
     def energy_method(self) -> str:
         """``measured`` (every device has a counter), ``estimated`` (none has), or ``mixed``."""
+        return self._energy_method()
+
+    def _energy_method(self) -> EnergyMethod:
         methods = set(self._current().method.values())
-        if not methods:
-            return "estimated"
-        return methods.pop() if len(methods) == 1 else "mixed"
+        if methods == {"measured"}:
+            return "measured"
+        return "mixed" if "measured" in methods else "estimated"
 
     @property
     def impacts(self) -> Impacts:
@@ -527,7 +531,7 @@ class Measurement:
                     operation=self.name,
                     duration_s=r.duration_s,
                     complete=self.complete,
-                    energy_method=self.energy_method,  # type: ignore[arg-type]
+                    energy_method=self._energy_method(),
                     labels=self.labels,
                 )
             )
