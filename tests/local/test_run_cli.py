@@ -201,3 +201,31 @@ def test_hangup_is_passed_on_to_the_command(
     )
     t.join()
     assert code == 7  # the command got it and ended its own way; we are still here to record it
+
+
+def test_a_hangup_ignored_by_the_caller_stays_ignored_for_the_command(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """nohup aifootprint run -- CMD: the command inherits the ignored SIGHUP, as under plain nohup."""
+    import signal
+
+    h100_rig(monkeypatch)
+    monkeypatch.setattr(signal, "SIGHUP", signal.SIGHUP)
+    old = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        child = "import os, signal; os.kill(os.getpid(), signal.SIGHUP); print('survived')"
+        code, out, _ = run(
+            capfd,
+            "run",
+            "--zone",
+            "FRA",
+            "--ledger",
+            str(tmp_path / "l.db"),
+            "--",
+            sys.executable,
+            "-c",
+            child,
+        )
+    finally:
+        signal.signal(signal.SIGHUP, old)
+    assert code == 0 and "survived" in out

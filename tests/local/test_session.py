@@ -452,9 +452,9 @@ def test_stop_does_not_wait_for_the_ledger_to_open(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("AIFOOTPRINT_LEDGER", str(path))
     real_open = ledger_module.open_default
 
-    def slow_open(setting: object = None) -> object:
+    def slow_open(setting: object = None, **kw: bool) -> object:
         time.sleep(0.5)  # a busy file, a slow disk
-        return real_open(setting)  # type: ignore[arg-type]
+        return real_open(setting, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ledger_module, "open_default", slow_open)
     t0 = time.monotonic()
@@ -538,3 +538,18 @@ def test_a_multiprocessing_child_records_its_measurement(tmp_path: Path) -> None
     env = {**os.environ, "AIFOOTPRINT_LEDGER": str(tmp_path / "mp.db")}
     subprocess.run([sys.executable, str(script)], env=env, check=True, timeout=60)
     assert [r["operation"] for r in recorded(tmp_path / "mp.db")] == ["child job"]
+
+
+def test_the_measurement_opener_never_overrides_a_later_choice(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from aifootprint.ledger import ledger as ledger_module
+
+    monkeypatch.setenv("AIFOOTPRINT_LEDGER", str(tmp_path / "configured.db"))
+    chosen = open_default(tmp_path / "team.db")  # instrument(ledger=...) ran meanwhile
+    assert ledger_module.open_default(None, unless_chosen=True) is chosen  # an open ledger is kept
+    close_default()
+    ledger_module.choice = tmp_path / "team.db"  # chosen, not open yet: the opener must not open another
+    assert ledger_module.open_default(None, unless_chosen=True) is None
+    assert not (tmp_path / "configured.db").exists()
+    ledger_module.choice = None

@@ -104,7 +104,8 @@ def _run(cmd: list[str]) -> int:
     try:
         for name in FORWARDED:  # before the command starts: no moment where a SIGTERM orphans it
             signum = getattr(signal, name, None)
-            if signum is not None:
+            if signum is not None and signal.getsignal(signum) is not signal.SIG_IGN:
+                # an ignored signal (nohup) stays ignored and the command inherits that, as with timeout
                 old[signum] = signal.signal(signum, forward)
         child = subprocess.Popen(cmd)
         started.append(child)

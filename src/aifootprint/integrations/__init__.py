@@ -20,7 +20,6 @@ those of the node of world process zero, since only that process writes the logs
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import math
 import os
@@ -159,9 +158,7 @@ class _TrainingRun:
                 )
         m = aifootprint.measure(self.name or default_name, **options)
         try:
-            # In a context of its own: a run whose end never comes (transformers calls no callback when
-            # train() raises) must not become the parent of the program's later measurements.
-            contextvars.copy_context().run(m.start)
+            m.start()  # in the caller's context: measurements made inside the training are nested in it
         except AifootprintError:  # a wrong zone: before any compute, so the user can fix it
             raise
         except Exception:

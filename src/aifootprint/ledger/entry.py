@@ -26,8 +26,9 @@ class Entry:
     ``ts`` is the start as a Unix timestamp (seconds, UTC). ``source`` says what recorded the entry: the
     instrumented SDK (``openai``, ``litellm``...), ``measure`` for local measurements, ``codecarbon`` for
     imported CodeCarbon runs. ``energy_method`` is ``estimated`` (API calls, modelled devices),
-    ``measured`` (energy counters) or ``mixed`` (a local run with both). ``external_id`` identifies an imported row so importing twice adds
-    nothing. ``impacts`` is ``None`` exactly when ``error`` holds a code (``model-not-registered``...).
+    ``measured`` (energy counters) or ``mixed`` (a local run with both). ``external_id`` identifies an
+    imported row so importing twice adds nothing. ``impacts`` is ``None`` exactly when ``error`` holds a
+    code (``model-not-registered``...).
     """
 
     __slots__ = (

@@ -400,13 +400,20 @@ def ledger_path(setting: str | os.PathLike[str] | bool | None = None) -> Path | 
 choice: str | os.PathLike[str] | bool | None = None
 
 
-def open_default(setting: str | os.PathLike[str] | bool | None = None) -> Ledger | None:
-    """Open (once) the process-wide ledger and subscribe it to every entry; ``None`` when switched off."""
+def open_default(
+    setting: str | os.PathLike[str] | bool | None = None, *, unless_chosen: bool = False
+) -> Ledger | None:
+    """Open (once) the process-wide ledger and subscribe it to every entry; ``None`` when switched off.
+
+    ``unless_chosen`` (a measurement opening the ledger on its own): an open ledger is kept whatever its
+    path, and nothing is opened if the program has chosen another ledger since ``setting`` was read."""
     global _default, choice  # noqa: PLW0603 - the one process-wide ledger
-    if setting is not None and setting is not True:
-        choice = setting
+    if not unless_chosen:
+        choice = None if setting is True else setting if setting is not None else choice
     path = ledger_path(setting)
     with _default_lock:
+        if unless_chosen and ((_default is not None and not _default._closed) or choice != setting):
+            return _default if _default is not None and not _default._closed else None
         if _default is not None:
             if path is not None and _default.path == path.absolute() and not _default._closed:
                 return _default

@@ -713,8 +713,9 @@ def _open_ledger() -> None:
         from ..ledger.ledger import get_ledger, open_default
 
         choice = _ledger_choice()
-        if get_ledger() is None and open_default(choice) is None and choice is None:  # type: ignore[arg-type]
-            _ledger_off = True
+        opened = open_default(choice, unless_chosen=True)  # type: ignore[arg-type]
+        if opened is None and choice is None and _ledger_choice() is None and get_ledger() is None:
+            _ledger_off = True  # the settings say no ledger
     except Exception:  # a ledger that cannot be used must not stop the work: the entry is not recorded
         log_once(("measure-ledger-open",), "aifootprint: the ledger could not be opened", exc_info=True)
     finally:
