@@ -23,25 +23,22 @@ def run(capfd: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def run_python(
+    capfd: pytest.CaptureFixture[str], ledger: Path, code: str, *options: str
+) -> tuple[int, str, str]:
+    """``aifootprint run --zone FRA --ledger LEDGER OPTIONS -- python -c CODE``."""
+    return run(
+        capfd, "run", "--zone", "FRA", "--ledger", str(ledger), *options, "--", sys.executable, "-c", code
+    )
+
+
 def test_runs_the_command_records_and_summarises(
     monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     h100_rig(monkeypatch)
     led = tmp_path / "l.db"
-    code, out, err = run(
-        capfd,
-        "run",
-        "--zone",
-        "FRA",
-        "--ledger",
-        str(led),
-        "--label",
-        "team=nlp",
-        "--",
-        sys.executable,
-        "-c",
-        "import sys; print('hello from the child'); sys.exit(3)",
-    )
+    child = "import sys; print('hello from the child'); sys.exit(3)"
+    code, out, err = run_python(capfd, led, child, "--label", "team=nlp")
     assert code == 3
     assert "hello from the child" in out  # the child's output is untouched
     assert "aifootprint:" in err and "Impact level:" in err and "gpu:0" in err
@@ -56,23 +53,8 @@ def test_json_summary_to_a_file(
 ) -> None:
     h100_rig(monkeypatch)
     out_file = tmp_path / "summary.json"
-    code, _, err = run(
-        capfd,
-        "run",
-        "--zone",
-        "FRA",
-        "--ledger",
-        str(tmp_path / "l.db"),
-        "--name",
-        "train",
-        "--format",
-        "json",
-        "-o",
-        str(out_file),
-        "--",
-        sys.executable,
-        "-c",
-        "pass",
+    code, _, err = run_python(
+        capfd, tmp_path / "l.db", "pass", "--name", "train", "--format", "json", "-o", str(out_file)
     )
     assert code == 0 and err == ""
     data = json.loads(out_file.read_text())
@@ -122,9 +104,7 @@ def test_a_failed_command_is_an_incomplete_run_and_keeps_its_status(
 ) -> None:
     h100_rig(monkeypatch)
     led = tmp_path / "l.db"
-    code, _, _ = run(
-        capfd, "run", "--zone", "FRA", "--ledger", str(led), "--", sys.executable, "-c", "exit(4)"
-    )
+    code, _, _ = run_python(capfd, led, "exit(4)")
     assert code == 4
     [row] = recorded(led)
     assert row["complete"] == 0
@@ -141,18 +121,7 @@ def test_a_summary_that_cannot_be_written_keeps_the_command_status(
         raise OSError("disk full")
 
     monkeypatch.setattr(Measurement, "summary", broken)
-    code, _, err = run(
-        capfd,
-        "run",
-        "--zone",
-        "FRA",
-        "--ledger",
-        str(tmp_path / "l.db"),
-        "--",
-        sys.executable,
-        "-c",
-        "exit(5)",
-    )
+    code, _, err = run_python(capfd, tmp_path / "l.db", "exit(5)")
     assert code == 5 and "the summary could not be written" in err and "disk full" in err
 
 
@@ -196,9 +165,7 @@ def test_hangup_is_passed_on_to_the_command(
 
     t = threading.Thread(target=hang_up)
     t.start()
-    code, _, _ = run(
-        capfd, "run", "--zone", "FRA", "--ledger", str(tmp_path / "l.db"), "--", sys.executable, "-c", child
-    )
+    code, _, _ = run_python(capfd, tmp_path / "l.db", child)
     t.join()
     assert code == 7  # the command got it and ended its own way; we are still here to record it
 
@@ -214,18 +181,7 @@ def test_a_hangup_ignored_by_the_caller_stays_ignored_for_the_command(
     old = signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         child = "import os, signal; os.kill(os.getpid(), signal.SIGHUP); print('survived')"
-        code, out, _ = run(
-            capfd,
-            "run",
-            "--zone",
-            "FRA",
-            "--ledger",
-            str(tmp_path / "l.db"),
-            "--",
-            sys.executable,
-            "-c",
-            child,
-        )
+        code, out, _ = run_python(capfd, tmp_path / "l.db", child)
     finally:
         signal.signal(signal.SIGHUP, old)
     assert code == 0 and "survived" in out
