@@ -553,3 +553,21 @@ def test_the_measurement_opener_never_overrides_a_later_choice(
     assert ledger_module.open_default(None, unless_chosen=True) is None
     assert not (tmp_path / "configured.db").exists()
     ledger_module.choice = None
+
+
+def test_a_run_still_open_at_exit_is_recorded_as_incomplete(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "open.py"
+    script.write_text(
+        "import aifootprint\n"
+        "aifootprint.measure('never stopped', zone='FRA').start()\n"
+        "with aifootprint.measure('done', zone='FRA', record=True):\n"
+        "    pass\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "AIFOOTPRINT_LEDGER": str(tmp_path / "exit.db")}
+    subprocess.run([sys.executable, str(script)], env=env, check=True, timeout=60)
+    rows = {r["operation"]: r for r in recorded(tmp_path / "exit.db")}
+    assert rows["never stopped"]["complete"] == 0 and rows["done"]["complete"] == 1

@@ -303,6 +303,9 @@ _inherited: list[Store] = []
 def _close_at_exit(ref: weakref.ref[Ledger]) -> None:
     ledger = ref()
     if ledger is not None:
+        session = sys.modules.get("aifootprint.local.session")
+        if session is not None:
+            session._stop_open_runs()  # runs still open at exit are recorded as incomplete
         _settle_measurements()  # a measurement's entry still on its way to this ledger
         try:
             ledger.close()

@@ -752,9 +752,20 @@ def _join_opener(timeout: float) -> None:
         t.join(timeout)
 
 
+def _stop_open_runs() -> None:
+    """At exit: recorded measurements still open (a training run whose end never came, a block in a daemon
+    thread) are stopped and recorded as incomplete rather than lost."""
+    pid = os.getpid()
+    with _running_lock:
+        open_runs = [m for m in _running if m._recording and m._pid == pid]
+    for m in open_runs:
+        m.stop(complete=False)
+
+
 def _drain_at_exit() -> None:
-    """At exit: let the opener finish and write what it delivered (the ledger's own exit hook may have
-    run already: hooks run last registered first)."""
+    """At exit: record the runs still open, let the opener finish and write what it delivered (the
+    ledger's own exit hook may have run already: hooks run last registered first; it calls this too)."""
+    _stop_open_runs()
     _join_opener(10.0)
     if _ledger_open():
         from ..ledger.ledger import flush
