@@ -80,3 +80,17 @@ def recorded(path: Path) -> list[dict[str, Any]]:
         return [dict(zip(COLUMN_NAMES, t, strict=True)) for batch in store.rows() for t in batch]
     finally:
         store.close()
+
+
+def run_script(tmp_path: Path, source: str) -> Path:
+    """Run ``source`` as a Python program of its own (its exit hooks included) with a ledger in
+    ``tmp_path``; returns the ledger's path."""
+    import os
+    import subprocess
+    import sys
+
+    script, ledger = tmp_path / "program.py", tmp_path / "program.db"
+    script.write_text(source, encoding="utf-8")
+    env = {**os.environ, "AIFOOTPRINT_LEDGER": str(ledger)}
+    subprocess.run([sys.executable, str(script)], env=env, check=True, timeout=60)
+    return ledger

@@ -19,7 +19,7 @@ from aifootprint.local.hardware import SECONDS_PER_YEAR
 from aifootprint.local.results import impact_level
 from aifootprint.local.session import Measurement
 
-from .rig import FakeDevice, Rig, h100_rig, recorded
+from .rig import FakeDevice, Rig, h100_rig, recorded, run_script
 
 KWH = 3.6e6
 
@@ -520,11 +520,8 @@ def test_impact_level_refuses_bad_figures(bad: object) -> None:
 def test_a_multiprocessing_child_records_its_measurement(tmp_path: Path) -> None:
     """A fork child ends with os._exit(): its entry is written by a multiprocessing finalizer, even when the
     parent had no ledger open."""
-    import subprocess
-    import sys
-
-    script = tmp_path / "mp.py"
-    script.write_text(
+    ledger = run_script(
+        tmp_path,
         "import multiprocessing as mp, aifootprint\n"
         "def job():\n"
         "    with aifootprint.measure('child job', zone='FRA'):\n"
@@ -533,11 +530,8 @@ def test_a_multiprocessing_child_records_its_measurement(tmp_path: Path) -> None
         "    p = mp.get_context('fork').Process(target=job)\n"
         "    p.start(); p.join()\n"
         "    raise SystemExit(p.exitcode)\n",
-        encoding="utf-8",
     )
-    env = {**os.environ, "AIFOOTPRINT_LEDGER": str(tmp_path / "mp.db")}
-    subprocess.run([sys.executable, str(script)], env=env, check=True, timeout=60)
-    assert [r["operation"] for r in recorded(tmp_path / "mp.db")] == ["child job"]
+    assert [r["operation"] for r in recorded(ledger)] == ["child job"]
 
 
 def test_the_measurement_opener_never_overrides_a_later_choice(
@@ -556,18 +550,12 @@ def test_the_measurement_opener_never_overrides_a_later_choice(
 
 
 def test_a_run_still_open_at_exit_is_recorded_as_incomplete(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    script = tmp_path / "open.py"
-    script.write_text(
+    ledger = run_script(
+        tmp_path,
         "import aifootprint\n"
         "aifootprint.measure('never stopped', zone='FRA').start()\n"
         "with aifootprint.measure('done', zone='FRA', record=True):\n"
         "    pass\n",
-        encoding="utf-8",
     )
-    env = {**os.environ, "AIFOOTPRINT_LEDGER": str(tmp_path / "exit.db")}
-    subprocess.run([sys.executable, str(script)], env=env, check=True, timeout=60)
-    rows = {r["operation"]: r for r in recorded(tmp_path / "exit.db")}
+    rows = {r["operation"]: r for r in recorded(ledger)}
     assert rows["never stopped"]["complete"] == 0 and rows["done"]["complete"] == 1

@@ -305,12 +305,16 @@ class Catalog:
             self._energy_coefficients = EnergyCoefficients.from_mapping(self.energy_model)
         return self._energy_coefficients
 
-    def server_for(self, accelerator_key: str) -> Server:
-        """The host archetype built around this accelerator, else the default host (``defaults.json``)."""
+    def host_of(self, accelerator_key: str) -> Server | None:
+        """The host archetype built around this accelerator, if the catalogue has one."""
         for s in self._servers.values():
             if s.gpu_key == accelerator_key:
                 return s
-        return self.server(self.default_text("server"))
+        return None
+
+    def server_for(self, accelerator_key: str) -> Server:
+        """The host archetype built around this accelerator, else the default host (``defaults.json``)."""
+        return self.host_of(accelerator_key) or self.server(self.default_text("server"))
 
     def servers(self) -> list[Server]:
         return [s for _, s in sorted(self._servers.items())]

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..catalog.catalog import Catalog
-from ..catalog.records import Accelerator, Server
+from ..catalog.records import Accelerator
 from ..errors import UnknownHardwareError
 from ..records import Factor
 
@@ -64,14 +64,6 @@ def find_accelerator(catalog: Catalog, reported: str) -> Accelerator | None:
     return None
 
 
-def host_for(catalog: Catalog, acc: Accelerator) -> Server | None:
-    """The server archetype built around ``acc`` (none: the host's manufacturing is not counted)."""
-    for s in catalog.servers():
-        if s.gpu_key == acc.key:
-            return s
-    return None
-
-
 @dataclass(frozen=True)
 class Embodied:
     """The 15 embodied values (energy, GWP, ADPe, PE, water x low/value/high), their explanation, and
@@ -113,7 +105,7 @@ def embodied_share(
         factors.append(
             Factor(f"GPU {acc.name} ({why})", *acc.embodied_gwp_kgco2eq, "kgCO2eq", acc.embodied_source)
         )
-        host = named_server or host_for(catalog, acc)
+        host = named_server or catalog.host_of(acc.key)
         if host is None:
             partial = True
             factors.append(Factor(f"host of {acc.name}", "", "no archetype", "", "", "embodied-partial"))
