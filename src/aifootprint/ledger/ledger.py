@@ -411,12 +411,15 @@ def open_default(
     ``unless_chosen`` (a measurement opening the ledger on its own): an open ledger is kept whatever its
     path, and nothing is opened if the program has chosen another ledger since ``setting`` was read."""
     global _default, choice  # noqa: PLW0603 - the one process-wide ledger
-    if not unless_chosen:
-        choice = None if setting is True else setting if setting is not None else choice
+    if not unless_chosen and setting is not None:
+        choice = None if setting is True else setting  # True: the configured place
     path = ledger_path(setting)
     with _default_lock:
-        if unless_chosen and ((_default is not None and not _default._closed) or choice != setting):
-            return _default if _default is not None and not _default._closed else None
+        if unless_chosen:
+            if _default is not None and not _default._closed:
+                return _default
+            if choice != setting:
+                return None  # the program chose another ledger meanwhile
         if _default is not None:
             if path is not None and _default.path == path.absolute() and not _default._closed:
                 return _default
