@@ -13,6 +13,10 @@ from typing import Any
 
 from ..errors import InputError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from ..local.session import Measurement
+
 EXIT_NOT_FOUND = 127
 EXIT_NOT_EXECUTABLE = 126
 
@@ -122,7 +126,7 @@ def _run(cmd: list[str]) -> int:
     return 128 - code if code < 0 else code
 
 
-def _json(m: Any, code: int) -> str:
+def _json(m: Measurement, code: int) -> str:
     imp = m.impacts
     out = {
         "name": m.name,
@@ -144,6 +148,5 @@ def _json(m: Any, code: int) -> str:
         "impacts": imp.to_dict(),
         "level": m.level,
         "problems": list(m.problems),
-        "pid": os.getpid(),
     }
     return json.dumps(out, indent=2, default=str)
