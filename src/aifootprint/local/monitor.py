@@ -159,10 +159,12 @@ class Monitor:
 
     @property
     def period_s(self) -> float | None:
-        """How often the sampler thread wakes (None: no thread at all)."""
-        if self._integrated:
-            return self.interval_s
-        return self._guard_s
+        """How often the sampler thread wakes (None: no thread at all): the sampling interval of power
+        meters, and never longer than the guard period of wrapping counters."""
+        periods = [self.interval_s] if self._integrated else []
+        if self._guard_s is not None:
+            periods.append(self._guard_s)
+        return min(periods, default=None)
 
     def _energy(self, d: Counter) -> float:
         """A device's counter; a device that fails (a GPU lost, a file gone) keeps its last value, and the
