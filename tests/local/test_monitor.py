@@ -134,7 +134,7 @@ def test_a_failing_device_keeps_its_last_figure_and_the_thread_stops() -> None:
 def test_a_long_sampling_interval_never_lets_a_counter_wrap_unseen(tmp_path: Path) -> None:
     from .test_rapl import zone
 
-    zone(tmp_path, "intel-rapl:0", "package-0", 0, max_uj=60_000_000)  # wraps after 120 s at 500 W
+    zone(tmp_path, "intel-rapl:0", "package-0", 0, max_uj=60_000_000_000)  # wraps after 120 s at 500 W
     counters, _ = rapl.discover(tmp_path)
     mon = Monitor(counters, [FakeMeter("gpu:0", 100.0)], interval_s=600.0, threaded=False)
     assert mon.period_s == pytest.approx(30.0)
