@@ -43,7 +43,7 @@ T_YEAR = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
 def _plans() -> list[tuple[str, str, object]]:
     import aifootprint as af
-    from aifootprint.estimator import default_estimator
+    from aifootprint._state import default_estimator
 
     est = default_estimator()
     out = []
@@ -56,8 +56,8 @@ def _plans() -> list[tuple[str, str, object]]:
 
 
 def bench_record(n: int) -> dict[str, float]:
-    from aifootprint.api import impacts_of_plan
-    from aifootprint.instrumentation.records import TokenUsage
+    from aifootprint import TokenUsage
+    from aifootprint._api import impacts_of_plan
     from aifootprint.ledger import Entry, Ledger
 
     plans = _plans()
@@ -107,8 +107,8 @@ def bench_sqlite_only(n: int) -> float:
     (no impacts to compute, no sums): the floor this machine sets at the moment of the run."""
     import sqlite3
 
-    from aifootprint.api import impacts_of_plan
-    from aifootprint.instrumentation.records import TokenUsage
+    from aifootprint import TokenUsage
+    from aifootprint._api import impacts_of_plan
     from aifootprint.ledger import Entry, schema
     from aifootprint.ledger.ledger import row_context
 
@@ -137,8 +137,8 @@ def bench_sqlite_only(n: int) -> float:
 
 
 def build_big(path: Path, rows: int) -> float:
-    from aifootprint.api import impacts_of_plan
-    from aifootprint.instrumentation.records import TokenUsage
+    from aifootprint import TokenUsage
+    from aifootprint._api import impacts_of_plan
     from aifootprint.ledger import Entry, Store, schema
     from aifootprint.ledger.ledger import row_context
 

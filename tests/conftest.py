@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 import aifootprint as af
-from aifootprint.estimator import Estimator
-from aifootprint.settings import Settings
+from aifootprint._estimator import Estimator
+from aifootprint._settings import Settings
 
 
 @pytest.fixture(autouse=True)

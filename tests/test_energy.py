@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from aifootprint import api
-from aifootprint.energy import impacts_from_energy
+from aifootprint import _api as api
+from aifootprint._energy import impacts_from_energy
 from aifootprint.errors import WARNING_CODES, InputError, UnknownZoneError
 from aifootprint.ledger import Entry
 from aifootprint.ledger.ledger import row_context

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import aifootprint as af
+from aifootprint._values import INDICATORS
 from aifootprint.catalog import load_catalog
 from aifootprint.engine import formulas
 from aifootprint.engine.energy_model import EnergyCoefficients, gpu_energy_terms_j
-from aifootprint.records import INDICATORS
 
 
 def check_quantities(imp: af.Impacts) -> None:

@@ -25,7 +25,7 @@ def test_import_is_light() -> None:
         "scipy",
         "csv",
         "aifootprint.catalog",
-        "aifootprint.api",
+        "aifootprint._api",
         "aifootprint.engine",
         "tomllib",
         "tomli",
@@ -50,7 +50,7 @@ def test_instrument_imports_only_what_it_wraps_and_loads_no_catalogue() -> None:
     """instrument() of one SDK loads neither the catalogue nor other SDKs, and starts no thread."""
     code = (
         "import sys, threading, json, aifootprint as af; af.instrument(['openai']); "
-        "m = sys.modules.get('aifootprint.estimator'); est = None if m is None else m._default; "
+        "m = sys.modules.get('aifootprint._state'); est = None if m is None else m.built_estimator(); "
         "print(json.dumps([sorted(sys.modules), threading.active_count(), est is None]))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -59,3 +59,28 @@ def test_instrument_imports_only_what_it_wraps_and_loads_no_catalogue() -> None:
     assert "openai" in mods and "wrapt" in mods
     assert not {"anthropic", "mistralai", "cohere", "google.genai", "litellm", "boto3"} & set(mods)
     assert no_catalogue  # the catalogue data loads on the first estimate, not in instrument()
+
+
+def test_public_names_are_listed_once_and_the_type_checking_imports_match() -> None:
+    """``_EXPORTS`` is the one list of public names: ``__all__`` comes from it, and the imports that type
+    checkers read name exactly the same objects from the same modules."""
+    import ast
+    import importlib
+    from pathlib import Path
+
+    import aifootprint as af
+
+    tree = ast.parse(Path(af.__file__).read_text(encoding="utf-8"))
+    (block,) = [
+        n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING"
+    ]
+    imported = {
+        a.asname or a.name: "." * n.level + (n.module or "")
+        for n in block.body
+        if isinstance(n, ast.ImportFrom)
+        for a in n.names
+    }
+    assert imported == af._EXPORTS
+    assert sorted(af.__all__) == sorted([*af._EXPORTS, "__version__"])
+    for name, module in af._EXPORTS.items():
+        assert getattr(af, name) is getattr(importlib.import_module(module, "aifootprint"), name)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from aifootprint._settings import Settings
 from aifootprint.errors import ConfigError
-from aifootprint.settings import Settings
 
 
 def write(path: Path, text: str) -> Path:

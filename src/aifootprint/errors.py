@@ -1,4 +1,4 @@
-"""Exceptions and stable warning codes.
+"""Every exception aifootprint raises, and both tables of stable codes.
 
 Exception tree::
 
@@ -9,11 +9,14 @@ Exception tree::
     ├── UnknownZoneError(LookupError)     electricity zone not in the catalogue
     ├── UnknownHardwareError(LookupError) accelerator or server archetype not in the catalogue
     ├── UnknownProviderError(LookupError) provider without a datacenter row
-    └── LedgerError                       ledger file unusable: not SQLite, another application's, corrupt,
-                                          newer schema, not writable (aifootprint.ledger.store)
+    ├── ImpactsUnavailableError(LookupError)  impacts_of(obj, required=True) found none (``.code``)
+    ├── LedgerError                       ledger file unusable: not SQLite, another application's, corrupt,
+    │                                     newer schema, not writable
+    └── DataFileError(ValueError)         a shipped data file is malformed (a packaging bug, never user input)
 
 Quality problems of an estimate are not exceptions: they are stable codes in ``Impacts.warnings``
-(see :data:`WARNING_CODES`).
+(:data:`WARNING_CODES`). Why an instrumented call has no impacts is a stable code in ``CallRecord.error``
+(:data:`ERROR_CODES`).
 """
 
 from __future__ import annotations
@@ -62,6 +65,34 @@ class UnknownHardwareError(_LookupFailureError):
 class UnknownProviderError(_LookupFailureError):
     """The provider has no datacenter row."""
 
+
+class ImpactsUnavailableError(AifootprintError, LookupError):
+    """``impacts_of(obj, required=True)`` found no impacts; ``code`` is a stable code from ERROR_CODES."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class LedgerError(AifootprintError):
+    """The ledger file cannot be used: not SQLite, not a ledger, corrupt, too new, or not writable."""
+
+
+class DataFileError(AifootprintError, ValueError):
+    """A shipped data file is malformed (a packaging bug, never user input)."""
+
+
+#: Why an instrumented call has no impacts (``CallRecord.error``); documented in docs/instrumentation.md.
+ERROR_CODES: Final[dict[str, str]] = {
+    "model-not-registered": "the model is not in the catalogue; register it to get impacts",
+    "usage-missing": "the provider reported no token usage and there was no text to count",
+    "operation-not-modelled": "this kind of call (e.g. image generation) has no impact model yet",
+    "estimation-failed": "aifootprint failed while estimating; the call itself was not affected",
+    "not-instrumented": "the object does not come from an instrumented call",
+}
 
 #: Stable warning codes carried by ``Impacts.warnings``; documented in docs/methodology.md.
 WARNING_CODES: Final[dict[str, str]] = {

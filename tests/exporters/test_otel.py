@@ -25,13 +25,13 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.util._once import Once
 
 import aifootprint as af
+from aifootprint import TokenUsage
 from aifootprint._log import reset_log_once
+from aifootprint._values import INDICATORS, UNITS, Impacts
 from aifootprint.errors import ConfigError
-from aifootprint.exporters.otel import OtelExporter
-from aifootprint.instrumentation import TokenUsage
 from aifootprint.ledger import hub
 from aifootprint.ledger.entry import Entry
-from aifootprint.records import INDICATORS, UNITS, Impacts
+from aifootprint.telemetry.otel import OtelExporter
 
 BOUNDS = ("low", "value", "high")
 
@@ -183,7 +183,7 @@ def test_attributes_follow_the_gen_ai_semantic_conventions(
 
 
 def test_provider_names_use_the_semantic_convention_values() -> None:
-    from aifootprint.semconv import operation_name, provider_name
+    from aifootprint.telemetry.semconv import operation_name, provider_name
 
     assert provider_name("mistral", None) == "mistral_ai"
     assert provider_name("bedrock", "bedrock-runtime.us-east-1.amazonaws.com") == "aws.bedrock"
@@ -422,7 +422,7 @@ def test_before_the_app_sets_a_provider_the_proxy_is_used_and_nothing_is_set(
 
 def test_package_code_imports_the_api_only() -> None:
     code = (
-        "import sys, aifootprint.exporters.otel, aifootprint.exporters;"
+        "import sys, aifootprint.telemetry.otel, aifootprint.telemetry;"
         "print(sorted(m for m in sys.modules if m.startswith('opentelemetry.sdk')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -431,7 +431,7 @@ def test_package_code_imports_the_api_only() -> None:
 
 def test_importing_the_exporters_loads_no_optional_library() -> None:
     code = (
-        "import sys, aifootprint.exporters;"
+        "import sys, aifootprint.telemetry;"
         "print(sorted(m for m in sys.modules if m.startswith(('opentelemetry', 'prometheus_client'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

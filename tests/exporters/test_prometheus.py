@@ -18,12 +18,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 import aifootprint as af
+from aifootprint import TokenUsage
+from aifootprint._values import INDICATORS, Impacts
 from aifootprint.errors import ConfigError
-from aifootprint.exporters.prometheus import FootprintCollector
-from aifootprint.instrumentation import TokenUsage
 from aifootprint.ledger import hub
 from aifootprint.ledger.entry import Entry
-from aifootprint.records import INDICATORS, Impacts
+from aifootprint.telemetry.prometheus import FootprintCollector
 
 UNITS = {"energy": "kwh", "gwp": "kgco2eq", "adpe": "kgsbeq", "pe": "mj", "water": "liters"}
 BOUNDS = ("low", "value", "high")
@@ -261,7 +261,7 @@ def test_one_collector_per_registry(registry: CollectorRegistry) -> None:
 
 
 def test_no_registry_is_created_at_import() -> None:
-    import aifootprint.exporters.prometheus as module
+    import aifootprint.telemetry.prometheus as module
 
     assert not any(isinstance(v, CollectorRegistry) for v in vars(module).values())
 

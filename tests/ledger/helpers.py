@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import aifootprint as af
-from aifootprint.instrumentation.records import TokenUsage
+from aifootprint import TokenUsage
 from aifootprint.ledger import Entry
 
 T0 = 1_790_000_000.0  # 2026-09-21T21:33:20Z

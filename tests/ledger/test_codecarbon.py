@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from aifootprint import api
+from aifootprint import _api as api
 from aifootprint.errors import InputError, UnknownZoneError
 from aifootprint.ledger import Store
 from aifootprint.ledger.codecarbon import import_codecarbon, read_codecarbon

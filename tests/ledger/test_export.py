@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from aifootprint.energy import impacts_from_energy
+from aifootprint._energy import impacts_from_energy
 from aifootprint.ledger import Entry, Store, schema
 from aifootprint.ledger import export as ex
 from aifootprint.ledger.ledger import row_context

@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 import aifootprint as af
-from aifootprint.ledger import Entry, Ledger, LedgerError, Store, ledger_path, schema
-from aifootprint.records import Impacts
+from aifootprint._values import Impacts
+from aifootprint.errors import LedgerError
+from aifootprint.ledger import Entry, Ledger, Store, ledger_path, schema
 
 from .helpers import entry, failed, openai_client
 

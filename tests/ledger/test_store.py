@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from aifootprint.ledger import LedgerError, Store, schema
+from aifootprint.errors import LedgerError
+from aifootprint.ledger import Store, schema
 from aifootprint.ledger.ledger import row_context
 
 from .helpers import T0, entry, failed
@@ -223,8 +224,8 @@ def test_an_empty_file_is_not_read_as_a_ledger(tmp_path: Path) -> None:
 
 
 def test_batch_evaluation_gives_the_scalar_figures_exactly() -> None:
-    from aifootprint.api import impacts_of_plan
-    from aifootprint.estimator import default_estimator
+    from aifootprint._api import impacts_of_plan
+    from aifootprint._state import default_estimator
     from aifootprint.ledger import Entry
 
     est = default_estimator()

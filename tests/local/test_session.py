@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from aifootprint._labels import labels
+from aifootprint._state import default_estimator
 from aifootprint.errors import InputError, UnknownHardwareError, UnknownZoneError
-from aifootprint.estimator import default_estimator
 from aifootprint.ledger.ledger import close_default, open_default
 from aifootprint.local.hardware import SECONDS_PER_YEAR
 from aifootprint.local.results import impact_level
@@ -323,20 +323,20 @@ def test_summary_lists_devices_level_and_problems(monkeypatch: pytest.MonkeyPatc
 def test_the_quick_zone_check_knows_exactly_the_catalogue_zones(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from aifootprint import estimator
+    from aifootprint import _state
     from aifootprint.local import session
 
-    monkeypatch.setattr(estimator, "_default", None)
+    monkeypatch.setattr(_state, "_estimator", None)
     session._zone_codes.clear()
     assert session._known_zone("fra") == "FRA"
-    assert estimator._default is None  # the catalogue was not loaded for it
+    assert _state.built_estimator() is None  # the catalogue was not loaded for it
     assert set(session._zone_codes) == {z.code.upper() for z in default_estimator().catalog.zones()}
     # a zone of the config file
     (tmp_path / "aifootprint.toml").write_text(
         '[zones."LAB-1"]\nparent = "FRA"\ngwp_kgco2eq_per_kwh = 0.05\nsource = "our lab"\n', encoding="utf-8"
     )
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(estimator, "_default", None)
+    monkeypatch.setattr(_state, "_estimator", None)
     assert session._known_zone("lab-1") == "LAB-1"
     with pytest.raises(UnknownZoneError, match="LAB-2"):
         session._known_zone("LAB-2")

@@ -11,6 +11,8 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .._interval import parse_range
+from .._values import Model
 from ..engine.energy_model import EnergyCoefficients
 from ..errors import (
     ConfigError,
@@ -20,10 +22,8 @@ from ..errors import (
     UnknownProviderError,
     UnknownZoneError,
 )
-from ..interval import parse_range
-from ..records import Model
 from . import loader
-from .records import Accelerator, Datacenter, Default, Equivalent, Server, Zone
+from .rows import Accelerator, Datacenter, Default, Equivalent, Server, Zone
 
 #: Other names users and SDKs give to providers -> canonical catalogue provider id.
 PROVIDER_ALIASES: dict[str, str] = {

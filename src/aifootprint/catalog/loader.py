@@ -9,14 +9,11 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
-from ..records import Model
-from .records import Accelerator, Datacenter, Default, Equivalent, Server, Triple, Zone
+from .._values import Model
+from ..errors import DataFileError
+from .rows import Accelerator, Datacenter, Default, Equivalent, Server, Triple, Zone
 
 DATA_PACKAGE = "aifootprint.data"
-
-
-class DataFileError(ValueError):
-    """A shipped data file is malformed (a packaging bug, never user input)."""
 
 
 def read_text(name: str) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .. import api
+from .. import _api as api
+from .._format import equivalents, fmt_quantity, impacts_table, table
+from .._values import INDICATORS, Impacts, Model
 from ..errors import WARNING_CODES
-from ..records import INDICATORS, Impacts, Model
 from . import dump_json
-from .format import equivalents, fmt_quantity, impacts_table, table
 
 
 def _estimate_kwargs(args: argparse.Namespace) -> dict[str, Any]:

@@ -13,11 +13,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from .._format import equivalents_of, fmt_quantity, table
+from .._values import Quantity
 from ..ledger import report as rp
 from ..ledger.store import Store
 from ..ledger.when import iso, year_range
-from ..records import Quantity
-from .format import equivalents_of, fmt_quantity, table
 from .ledger_common import atomic_output, ledger_file, open_store, period
 from .progress import Progress
 
@@ -128,7 +128,7 @@ def _render(rep: rp.Report, fmt: str, store: Store) -> str:
 
 
 def _equivalents(rep: rp.Report) -> list[str]:
-    from ..api import get_catalog
+    from .._api import get_catalog
 
     total = next((t for b, t in reversed(rep.totals)), None)
     if total is None or total.with_impacts == 0:

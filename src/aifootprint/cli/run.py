@@ -22,9 +22,9 @@ EXIT_NOT_EXECUTABLE = 126
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .._state import current_settings
     from ..ledger.ledger import open_default
     from ..local.session import Measurement
-    from ..settings import current_settings
     from .transfer import parse_labels
 
     cmd = list(args.cmd)

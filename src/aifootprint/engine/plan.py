@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ..records import Factor
+from .._values import Factor
 from . import formulas as f
 from .energy_model import EnergyCoefficients, decode_latency_terms_s, gpu_energy_terms_j
 
@@ -242,7 +242,7 @@ class Plan:
     def values(
         self, input_tokens: float, output_tokens: float, latency: float | None, requests: float
     ) -> tuple[float, ...]:
-        """The 30 values of :class:`~aifootprint.records.Impacts` (usage then embodied, low/value/high)."""
+        """The 30 values of :class:`~aifootprint._values.Impacts` (usage then embodied, low/value/high)."""
         out = [0.0] * 30
         for k, c in enumerate(self.corners):
             lat = latency_s(c, input_tokens, output_tokens) if latency is None else latency

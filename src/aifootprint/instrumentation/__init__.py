@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import AifootprintError
-from ..records import Impacts
+from .._values import Impacts, TokenUsage
+from ..errors import ERROR_CODES, AifootprintError, ImpactsUnavailableError
 from . import attach
-from .records import ERROR_CODES, CallRecord, TokenUsage
+from .call import CallRecord
 from .registry import current, instrument, instrumented, uninstrument
 
 __all__ = [
@@ -23,17 +23,6 @@ __all__ = [
     "record_of",
     "uninstrument",
 ]
-
-
-class ImpactsUnavailableError(AifootprintError, LookupError):
-    """``impacts_of(obj, required=True)`` found no impacts; ``code`` is a stable code from ERROR_CODES."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 def record_of(obj: object) -> CallRecord | None:

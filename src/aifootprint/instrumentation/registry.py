@@ -19,7 +19,7 @@ from ..ledger import hub
 from ..ledger.entry import Entry
 from ..providers import ALIASES, PROVIDER_MODULES
 from ..providers._base import Adapter, WrapSpec
-from .records import CallRecord
+from .call import CallRecord
 from .runtime import Endpoint, Runtime, parse_endpoints
 
 
@@ -109,13 +109,13 @@ def instrument(
         providers = [providers]
     names = [_canonical(p) for p in providers] if providers is not None else list(PROVIDER_MODULES)
     if boundary is not None:
-        from ..records import BOUNDARIES
+        from .._values import BOUNDARIES
 
         if boundary not in BOUNDARIES:
             raise ConfigError(f"boundary: must be one of {', '.join(BOUNDARIES)}, got {boundary!r}")
     eps = _endpoints(endpoints)
     if zone is not None:
-        from ..api import get_catalog
+        from .._api import get_catalog
 
         get_catalog().zone(zone)  # fail loud at the edge: an unknown zone raises here, not per call
     from ..ledger.ledger import open_default
@@ -170,15 +170,9 @@ def _publish(rec: CallRecord) -> None:
 
 
 def _endpoints(extra: Mapping[str, Mapping[str, Any]] | None) -> tuple[Endpoint, ...]:
-    import sys
+    from .._state import current_settings
 
-    est = sys.modules.get("aifootprint.estimator")  # not imported yet: no need to (it pulls in the catalogue)
-    if est is not None:
-        settings = est.default_settings()
-    else:
-        from ..settings import Settings
-
-        settings = Settings.resolve()
+    settings = current_settings()  # the catalogue is not loaded for this
     from_file = settings.overlays.get("endpoints", {})
     merged = {**from_file, **(extra or {})}
     origin = f"config file {settings.config_path}" if from_file else "instrument(endpoints=...)"

@@ -12,16 +12,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._interval import parse_range
 from .._log import log_once, logger
+from .._values import TokenUsage
 from ..errors import AifootprintError, ConfigError
-from ..interval import parse_range
 from ..providers._base import Request
-from .records import CallRecord, TokenUsage
+from .call import CallRecord
 
 if TYPE_CHECKING:
+    from .._estimator import Estimator
+    from .._values import Impacts, Model
     from ..engine.plan import Plan
-    from ..estimator import Estimator
-    from ..records import Impacts, Model
 
 Listener = Callable[[CallRecord], None]
 
@@ -159,8 +160,9 @@ class Runtime:
     def estimator(self) -> Estimator:
         if self._estimator is not None:
             return self._estimator
-        est: Estimator = _api().default_estimator()
-        return est
+        from .._state import default_estimator
+
+        return default_estimator()
 
     def estimate(
         self, request: Request, response_model: str | None, usage: TokenUsage, latency_s: float | None
@@ -269,10 +271,10 @@ _api_module: Any = None
 
 
 def _api() -> Any:
-    """``aifootprint.api``, imported on first use (it pulls in the catalogue code) and then kept."""
+    """``aifootprint._api``, imported on first use (it pulls in the catalogue code) and then kept."""
     global _api_module  # noqa: PLW0603 - a one-time lazy import, not state
     if _api_module is None:
-        from .. import api
+        from .. import _api as api
 
         _api_module = api
     return _api_module

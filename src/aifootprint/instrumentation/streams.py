@@ -17,9 +17,9 @@ from typing import Any
 import wrapt
 
 from . import attach
+from .call import CallRecord
 from .context import ACTIVE
 from .recorder import Recorder
-from .records import CallRecord
 
 _cache: dict[type[Any], type[Any]] = {}  # SDK stream class -> proxy class
 

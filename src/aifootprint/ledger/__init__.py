@@ -13,7 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from .entry import Entry
     from .ledger import Ledger, close_default, flush, get_ledger, ledger_path, open_default
-    from .store import LedgerError, Store, default_path
+    from .store import Store, default_path
 
 _LAZY = {
     "Entry": "entry",
@@ -23,7 +23,6 @@ _LAZY = {
     "get_ledger": "ledger",
     "ledger_path": "ledger",
     "open_default": "ledger",
-    "LedgerError": "store",
     "Store": "store",
     "default_path": "store",
 }
@@ -31,7 +30,6 @@ _LAZY = {
 __all__ = [
     "Entry",
     "Ledger",
-    "LedgerError",
     "Store",
     "close_default",
     "default_path",

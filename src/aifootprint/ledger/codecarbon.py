@@ -38,9 +38,9 @@ from .entry import Entry
 from .when import iso_datetime
 
 if TYPE_CHECKING:
+    from .._estimator import Estimator
+    from .._values import Impacts
     from ..catalog import Catalog
-    from ..estimator import Estimator
-    from ..records import Impacts
     from .store import Store
 
 SOURCE: Final = "codecarbon"
@@ -205,7 +205,7 @@ def read_codecarbon(
     (``run_id``, and ``task_name`` in task files) are cumulative: the one with the longest duration is
     kept. Raises :class:`InputError` ("FILE line N: column X: problem") on the first bad row.
     """
-    from ..estimator import default_estimator
+    from .._state import default_estimator
 
     est = estimator or default_estimator()
     catalog = est.catalog
@@ -277,7 +277,7 @@ def _entry(
     tz: tzinfo | None,
     est: Estimator,
 ) -> tuple[float, Entry]:
-    from ..energy import impacts_from_energy
+    from .._energy import impacts_from_energy
 
     def get(column: str) -> str:
         i = cols.get(column)

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from .._labels import EMPTY
 
 if TYPE_CHECKING:
-    from ..instrumentation.records import CallRecord, TokenUsage
-    from ..records import Impacts
+    from .._values import Impacts, TokenUsage
+    from ..instrumentation.call import CallRecord
 
 Kind = Literal["api", "local"]
 EnergyMethod = Literal["estimated", "measured", "mixed"]

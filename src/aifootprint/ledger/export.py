@@ -20,8 +20,8 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, BinaryIO, Final
 
+from .._values import INDICATORS, UNITS
 from ..errors import ConfigError, InputError
-from ..records import INDICATORS, UNITS
 from . import schema
 from .store import Store
 

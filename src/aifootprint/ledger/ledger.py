@@ -25,15 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from .._log import log_once, logger
+from ..errors import LedgerError
 from . import hub, schema
 from .entry import Entry
-from .store import LedgerError, Store, default_path
+from .store import Store, default_path
 
 
 def row_context(cat: Any = None) -> schema.RowContext:
     """What rows need from the catalogue (``cat``, default: the process-wide one)."""
     if cat is None:
-        from ..api import get_catalog
+        from .._api import get_catalog
 
         cat = get_catalog()
     return schema.RowContext(lambda zone: cat.zone(zone).gwp_basis, cat.data_version, cat)
@@ -222,7 +223,7 @@ class Ledger:
     def _context(self) -> schema.RowContext | None:
         """Zone -> basis and the data version, from the current catalogue (rebuilt when it changes)."""
         try:
-            from ..api import get_catalog
+            from .._api import get_catalog
 
             cat = get_catalog()
         except Exception:
@@ -380,7 +381,7 @@ def ledger_path(setting: str | os.PathLike[str] | bool | None = None) -> Path | 
     if setting is False:
         return None
     if setting is None or setting is True:
-        from ..settings import current_settings
+        from .._state import current_settings
 
         settings = current_settings()
         if settings.ledger is None:
@@ -444,7 +445,7 @@ def _implicit(setting: object) -> bool:
     """Whether the ledger path is the built-in default (nothing configured anywhere)."""
     if setting is not None and setting is not True:
         return False
-    from ..settings import current_settings
+    from .._state import current_settings
 
     return current_settings().ledger is None
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Final
 
+from .._values import INDICATORS, UNITS
 from ..errors import ConfigError, InputError
-from ..records import INDICATORS, UNITS
 from . import schema
 from .store import Store
 
@@ -113,9 +113,9 @@ def parse_market(raw: Mapping[str, Any] | None, origin: str) -> dict[str, Market
 
 
 def configured_market() -> dict[str, MarketFactor]:
-    from ..estimator import default_settings
+    from .._state import current_settings
 
-    s = default_settings()
+    s = current_settings()
     return parse_market(s.overlays.get("market"), f"config file {s.config_path}")
 
 
@@ -356,7 +356,7 @@ def metadata(report: Report, store: Store) -> dict[str, Any]:
 
 
 def _zone_sources(zones: Iterable[str]) -> dict[str, dict[str, str]]:
-    from ..api import get_catalog
+    from .._api import get_catalog
 
     cat = get_catalog()
     out: dict[str, dict[str, str]] = {}

@@ -18,12 +18,12 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from .._values import INDICATORS, UNITS
 from .._version import __version__
-from ..records import INDICATORS, UNITS
 from .entry import server_host
 
 if TYPE_CHECKING:
-    from ..records import Impacts
+    from .._values import Impacts
     from .entry import Entry
 
 #: ``PRAGMA application_id`` of an aifootprint ledger ("AIFP"): tells our files from other SQLite files.

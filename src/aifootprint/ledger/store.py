@@ -17,15 +17,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from ..errors import AifootprintError
+from ..errors import LedgerError
 from . import schema
 
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS: Final = 10_000
-
-
-class LedgerError(AifootprintError):
-    """The ledger file cannot be used: not SQLite, not a ledger, corrupt, too new, or not writable."""
 
 
 def default_path() -> Path:

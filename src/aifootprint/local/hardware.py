@@ -16,10 +16,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .._values import Factor
 from ..catalog.catalog import Catalog
-from ..catalog.records import Accelerator
+from ..catalog.rows import Accelerator
 from ..errors import UnknownHardwareError
-from ..records import Factor
 
 SECONDS_PER_YEAR = 365.25 * 24 * 3600
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..records import Impacts, Quantity
+from .._values import Impacts, Quantity
 
 #: Impact levels of a training run (Corrêa et al. 2024, Ethical Problem Solving, sustainability section):
 #: High above both 1,500 kWh and 500 kgCO2eq; Low below both 0.1 kWh and 0.05 kgCO2eq; else Intermediate.

@@ -32,9 +32,9 @@ TYPE_CHECKING = False  # typing, the records and dataclasses are imported when f
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, TypeVar
 
-    from ..interval import RangeLike
+    from .._interval import RangeLike
+    from .._values import Impacts
     from ..ledger.entry import EnergyMethod
-    from ..records import Impacts
     from .monitor import Reading, Window
     from .results import DeviceEnergy, Forecast
 
@@ -116,7 +116,7 @@ class Measurement:
         self.name = name.strip()
         self.zone = zone.strip() if zone is not None else None
         if pue is not None or lifetime_years is not None:
-            from ..interval import parse_range
+            from .._interval import parse_range
         self.pue: Triple = parse_range("pue", pue, minimum=1.0) if pue is not None else (1.0, 1.0, 1.0)
         self._pue_given = pue is not None
         self.lifetime_years: Triple | None = (
@@ -208,7 +208,7 @@ class Measurement:
         if self.zone is not None:
             self.zone = _known_zone(self.zone)  # an unknown zone raises here, naming close ones
         if self.gpu is not None or self.server is not None:  # rare options: the catalogue checks them now
-            from ..estimator import default_estimator
+            from .._state import default_estimator
 
             cat = default_estimator().catalog
             if self.gpu is not None:
@@ -360,7 +360,7 @@ class Measurement:
         return self._by_device(r)
 
     def _by_device(self, r: Reading) -> dict[str, DeviceEnergy]:
-        from ..records import Quantity
+        from .._values import Quantity
         from .results import DeviceEnergy
 
         assert self._setup is not None
@@ -436,7 +436,7 @@ class Measurement:
     def _zone(self) -> tuple[str, str, tuple[str, ...]]:
         if self.zone is not None:
             return self.zone, self._zone_origin, ()
-        from ..estimator import default_estimator
+        from .._state import default_estimator
 
         est = default_estimator()
         if est.settings.zone is not None:
@@ -445,9 +445,9 @@ class Measurement:
         return z, f"no zone given: {est.catalog.default('zone').source}", ("zone-defaulted",)
 
     def _impacts_of(self, r: Reading, *, scale: float) -> Impacts:
-        from ..energy import NOT_INCLUDED, impacts_from_energy
-        from ..estimator import default_estimator
-        from ..records import Factor
+        from .._energy import NOT_INCLUDED, impacts_from_energy
+        from .._state import default_estimator
+        from .._values import Factor
         from .hardware import embodied_share
 
         est = default_estimator()
@@ -540,7 +540,7 @@ class Measurement:
 
     def _lazy_impacts(self) -> Impacts:
         """The impacts as the ledger's writer thread computes them (the catalogue is not needed here)."""
-        from ..records import Impacts
+        from .._values import Impacts
 
         def compute() -> tuple[float, ...]:
             real = self.impacts
@@ -807,10 +807,9 @@ def _known_zone(code: str) -> str:
     """The zone's canonical code; raises :class:`UnknownZoneError` for an unknown one. Without loading the
     catalogue (tens of ms) when it is not loaded yet: the shipped zone codes are the first column of
     data/grid.csv, and the config file's ``[zones]`` add theirs."""
-    import sys
+    from .._state import built_estimator
 
-    est_module = sys.modules.get("aifootprint.estimator")
-    if getattr(est_module, "_default", None) is None:
+    if built_estimator() is None:
         import os
 
         if not _zone_codes:
@@ -826,11 +825,11 @@ def _known_zone(code: str) -> str:
         key = code.strip().upper()
         found = _zone_codes.get(key)
         if found is None:  # perhaps a zone of the config file
-            from ..settings import current_settings
+            from .._state import current_settings
 
             found = {k.upper(): k for k in current_settings().overlays.get("zones", {})}.get(key)
         if found is not None:
             return found
-    from ..estimator import default_estimator
+    from .._state import default_estimator
 
     return default_estimator().catalog.zone(code).code

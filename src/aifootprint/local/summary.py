@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..cli.format import equivalents, fmt_quantity, impacts_table, table
+from .._format import equivalents, fmt_quantity, impacts_table, table
 from ..errors import WARNING_CODES
 
 if TYPE_CHECKING:
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def render(m: Measurement) -> str:
-    from ..estimator import default_estimator
+    from .._state import default_estimator
     from .results import RECOMMENDATIONS, duration_text
 
     imp = m.impacts

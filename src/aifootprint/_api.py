@@ -7,13 +7,14 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ._estimator import Estimator
+from ._interval import RangeLike, parse_range
+from ._settings import Settings
+from ._state import default_estimator, reset, set_default_estimator
+from ._values import Impacts, Model
 from .catalog import Catalog, Datacenter, Zone, canonical_provider, load_catalog
 from .engine.plan import LazyValues, Plan
 from .errors import InputError
-from .estimator import Estimator, default_estimator, reset, set_default
-from .interval import RangeLike, parse_range
-from .records import Impacts, Model
-from .settings import Settings
 
 
 def check_tokens(field: str, x: object) -> float:
@@ -123,7 +124,7 @@ def impacts_of_plan(
         c = plan.corners[VALUE]
         used = lat if lat is not None else plan_latency(c, in_t, out_t)
         gpu_j = evaluate(c, in_t, out_t, used)[0] / c[8] * 3.6e6 - c[7] * used
-        from .records import Factor
+        from ._values import Factor
 
         call = [
             Factor("input tokens", in_t, in_t, in_t, "tokens", "argument"),
@@ -254,7 +255,7 @@ def configure(
     settings = Settings.resolve(zone=zone, boundary=boundary, gpu=gpu, batch_size=batch_size, config=config)
     origin = f"config file {settings.config_path}" if settings.config_path else "overlay"
     est = Estimator(load_catalog(settings.overlays, origin), settings)
-    set_default(est)
+    set_default_estimator(est)
     return est
 
 

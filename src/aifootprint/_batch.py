@@ -12,10 +12,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from ._estimator import Estimator
+from ._interval import RangeLike
+from ._state import default_estimator
 from .engine.plan import COEFFICIENTS, evaluate, latency_s
 from .errors import InputError
-from .estimator import Estimator, default_estimator
-from .interval import RangeLike
 
 OUTPUT_COLUMNS = (
     ("energy_kwh", 0),

@@ -1,14 +1,14 @@
-"""Public value types: Model, Quantity, ImpactSet, Impacts and Factor."""
+"""Public value types shared by every part: Model, Quantity, Factor, ImpactSet, Impacts, TokenUsage."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
+from ._interval import Interval, RangeLike, parse_range
 from .errors import InputError
-from .interval import Interval, RangeLike, parse_range
 
 INDICATORS: Final = ("energy", "gwp", "adpe", "pe", "water")
 UNITS: Final[dict[str, str]] = {"energy": "kWh", "gwp": "kgCO2eq", "adpe": "kgSbeq", "pe": "MJ", "water": "L"}
@@ -388,3 +388,21 @@ class Impacts:
             f"Impacts(model={self.model!r}, zone={self.zone!r}, boundary={self.boundary!r}, "
             f"energy={self.energy}, gwp={self.gwp}, warnings={self.warnings})"
         )
+
+
+UsageSource = Literal["reported", "counted"]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUsage:
+    """Tokens of one call: the provider's counts (``reported``) or counted from streamed text (``counted``).
+
+    ``output_tokens`` includes ``reasoning_tokens``; ``input_tokens`` includes ``cached_input_tokens``.
+    """
+
+    input_tokens: int
+    output_tokens: int
+    reasoning_tokens: int = 0
+    cached_input_tokens: int = 0
+    source: UsageSource = "reported"
+    input_source: UsageSource = "reported"

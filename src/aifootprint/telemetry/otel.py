@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Union
 from opentelemetry import metrics, trace
 from opentelemetry.metrics import CallbackOptions, Histogram, MeterProvider, Observation
 
-from .. import semconv as sc
 from .._log import log_once
+from .._values import INDICATORS, UNITS
 from .._version import __version__
 from ..ledger import hub
 from ..ledger.entry import server_address
-from ..records import INDICATORS, UNITS
 from . import Accumulator, entry_values
+from . import semconv as sc
 
 if TYPE_CHECKING:
     from ..ledger.entry import Entry

@@ -11,9 +11,10 @@ lookup of the zone.
 
 from __future__ import annotations
 
-from .estimator import Estimator, default_estimator
-from .interval import RangeLike, parse_range
-from .records import Factor, Impacts
+from ._estimator import Estimator
+from ._interval import RangeLike, parse_range
+from ._state import default_estimator
+from ._values import Factor, Impacts
 
 _BASIS_WARNINGS = {"combustion": "zone-gwp-combustion-only", "co2_combustion": "zone-gwp-co2-only"}
 _NO_EMBODIED = (0.0,) * 15

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._interval import parse_range
+from ._values import BOUNDARIES
 from .errors import ConfigError, InputError
-from .interval import parse_range
-from .records import BOUNDARIES
 
 SETTING_KEYS = ("zone", "boundary", "gpu", "batch_size", "ledger")
 OVERLAY_KEYS = ("models", "datacenters", "zones", "endpoints", "market")
@@ -79,15 +79,6 @@ class Settings:
             provenance[key] = origin
         overlays = {k: file_table.get(k, {}) for k in OVERLAY_KEYS}
         return cls(config_path=path, overlays=overlays, provenance=provenance, **values)
-
-
-def current_settings() -> Settings:
-    """The process-wide estimator's settings when it is built, else freshly resolved ones: neither the
-    catalogue nor the estimator module is loaded for this (the ledger and measurements ask on their own)."""
-    module = sys.modules.get(f"{__package__}.estimator")
-    est = getattr(module, "_default", None)
-    settings: Settings = est.settings if est is not None else Settings.resolve()
-    return settings
 
 
 def _validate(key: str, raw: object, origin: str) -> Any:

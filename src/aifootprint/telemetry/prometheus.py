@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, Metric
 
-from .. import semconv as sc
 from .._log import log_once
-from ..records import INDICATORS
+from .._values import INDICATORS
 from . import Accumulator, entry_values
+from . import semconv as sc
 
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer

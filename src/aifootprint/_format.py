@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..catalog import Catalog
-from ..records import INDICATORS, LABELS, Impacts, Quantity
+from ._values import INDICATORS, LABELS, Impacts, Quantity
+from .catalog import Catalog
 
 #: unit -> (base symbol, list of (factor, symbol)) from large to small.
 _SCALES: dict[str, list[tuple[float, str]]] = {

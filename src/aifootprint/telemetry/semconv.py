@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from .records import INDICATORS, UNITS
+from .._values import INDICATORS, UNITS
 
 # -- OpenTelemetry semantic conventions ----------------------------------------------------------------------
 GEN_AI_PROVIDER_NAME: Final = "gen_ai.provider.name"

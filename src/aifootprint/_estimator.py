@@ -5,16 +5,15 @@ This is the only place where catalogue facts, user arguments and settings meet; 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from typing import Any
 
+from ._interval import parse_range
+from ._settings import Settings
+from ._values import BOUNDARIES, Factor, Model, precision_bits
 from .catalog import Catalog, Datacenter, canonical_provider
 from .engine.plan import Deployment, Plan, corner_gpu_count
 from .errors import InputError
-from .interval import parse_range
-from .records import BOUNDARIES, Factor, Model, precision_bits
-from .settings import Settings, current_settings
 
 Triple = tuple[float, float, float]
 _PLAN_CACHE_MAX = 4096
@@ -327,43 +326,3 @@ class Estimator:
                 self._plans.clear()
             self._plans[key] = plan
         return plan
-
-
-_default: Estimator | None = None
-_default_lock = threading.Lock()
-
-
-def default_estimator() -> Estimator:
-    """The process-wide estimator: shipped catalogue + config-file overlays + resolved settings (lazy)."""
-    est = _default
-    if est is None:
-        with _default_lock:
-            if _default is None:
-                set_default(_build_default())
-            est = _default
-            assert est is not None
-    return est
-
-
-def default_settings() -> Settings:
-    """Settings of the process-wide estimator, without loading the catalogue when it is not built yet."""
-    return current_settings()
-
-
-def _build_default() -> Estimator:
-    from .catalog import load_catalog
-
-    settings = Settings.resolve()
-    origin = f"config file {settings.config_path}" if settings.config_path else "overlay"
-    return Estimator(load_catalog(settings.overlays, origin), settings)
-
-
-def set_default(est: Estimator | None) -> None:
-    """Replace the process-wide estimator (``None``: rebuild lazily on next use)."""
-    global _default  # noqa: PLW0603 - the one process-wide default, replaceable and resettable
-    _default = est
-
-
-def reset() -> None:
-    """Forget the default estimator, so settings and config files are read again on next use."""
-    set_default(None)

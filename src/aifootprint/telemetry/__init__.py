@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
     from opentelemetry.metrics import MeterProvider
 
+    from .._values import Impacts
     from ..ledger.entry import Entry
-    from ..records import Impacts
     from .otel import OtelExporter
     from .prometheus import FootprintCollector, MetricsServer
 
