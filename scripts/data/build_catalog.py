@@ -38,17 +38,6 @@ from catalog_build.servers import SRV_HEADER, build_servers
 
 SCHEMA_VERSION = 1
 DATA_VERSION = "2026.11.0"
-SHIPPED = (
-    "models.json",
-    "grid.csv",
-    "datacenters.csv",
-    "hardware.csv",
-    "servers.csv",
-    "equivalents.csv",
-    "defaults.json",
-    "cpu_tdp.csv",
-    "ATTRIBUTION.md",
-)
 
 
 # ---------------------------------------------------------------------------------------------- attribution

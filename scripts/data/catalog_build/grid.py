@@ -8,8 +8,6 @@ from typing import Any
 
 from .common import CODECARBON, ECOLOGITS, BuildError, fnum, num, read_csv, span
 
-KIND_WORLD = "world"
-
 
 def _year_int(s: str) -> int | None:
     s = (s or "").strip()
