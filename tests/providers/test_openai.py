@@ -333,3 +333,29 @@ def test_stream_keeps_sdk_type_and_response(records: Records) -> None:
         chunks = list(entered)
     assert chunks[-1].usage.completion_tokens == 7
     assert chunks[-1].impacts is s.impacts is af.impacts_of(chunks[-1])
+
+
+@pytest.mark.parametrize(
+    ("exchange", "model", "n", "chars", "chunks"),
+    [
+        # delta.reasoning (vLLM >= 0.11, OpenRouter) in both choices of n=2, content in the same delta:
+        # 13 + 16 + (11 + 3) + (6 + 15) + 12 characters in 5 choice deltas
+        ("openai/chat_stream_reasoning_n2", "Qwen/Qwen3-14B", 2, 76, 5),
+        # delta.reasoning_content (vLLM 0.10, DeepSeek) next to content in one delta: 21 + (8 + 5) + 1
+        ("openai/chat_stream_reasoning_content", "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", 1, 35, 3),
+    ],
+)
+def test_counted_usage_reads_every_choice_and_both_reasoning_fields(
+    records: Records, exchange: str, model: str, n: int, chars: int, chunks: int
+) -> None:
+    from aifootprint.providers._base import tokens_from_chars
+
+    s = client(load(exchange), "http://10.0.0.5:8000/v1").chat.completions.create(
+        model=model, messages=MESSAGES, stream=True, n=n
+    )
+    assert len(list(s)) == 4
+    (rec,) = records.items
+    assert rec.usage is not None and rec.usage.source == "counted"
+    assert rec.usage.output_tokens == max(tokens_from_chars(chars), chunks)
+    assert rec.usage.input_tokens == 8  # "What is the capital of France?": 30 characters
+    assert s.impacts is not None and "usage-counted" in s.impacts.warnings
