@@ -170,6 +170,8 @@ class Runtime:
         imp: Impacts = _api().impacts_of_plan(
             plan, usage.input_tokens, usage.output_tokens, latency_s, 1, lazy=True
         )
+        if request.warnings:
+            imp = imp.with_warnings(request.warnings)
         if usage.source == "counted" or usage.input_source == "counted":
             return imp.with_warnings(("usage-counted",))
         return imp
