@@ -359,3 +359,46 @@ def test_counted_usage_reads_every_choice_and_both_reasoning_fields(
     assert rec.usage.output_tokens == max(tokens_from_chars(chars), chunks)
     assert rec.usage.input_tokens == 8  # "What is the capital of France?": 30 characters
     assert s.impacts is not None and "usage-counted" in s.impacts.warnings
+
+
+SECRET_URL = "https://user:s3cret@llm.example.com:8443/v1?api_key=tok123"
+
+
+def test_credentials_in_the_base_url_are_never_shown_or_stored(caplog: pytest.LogCaptureFixture) -> None:
+    af.instrument(
+        ["openai"],
+        strict=True,
+        endpoints={SECRET_URL: {"zone": "FRA", "gpu": "A100-SXM4-80GB"}},  # matched on the real URL
+    )
+    ex = load("openai/chat_completion")
+    ex.data["request"].pop("path")  # the SDK appends its path after the query of such a base URL
+    with caplog.at_level(logging.DEBUG, logger="aifootprint"):
+        r = chat(ex, model="meta-llama/Llama-3.1-8B-Instruct", base_url=SECRET_URL)
+    rec = af.record_of(r)
+    assert rec is not None and rec.server == "https://llm.example.com:8443/v1/"
+    assert r.impacts.zone == "FRA"  # the [endpoints] entry still applies
+    shown = [repr(rec), str(rec), r.impacts.explain(), *(m.getMessage() for m in caplog.records)]
+    for text in shown:
+        assert "s3cret" not in text and "tok123" not in text and "user@" not in text
+
+
+def test_credentials_in_an_endpoint_key_stay_out_of_error_messages() -> None:
+    with pytest.raises(ConfigError) as info:
+        af.instrument(["openai"], endpoints={SECRET_URL: {"zonee": "FRA"}})
+    assert "llm.example.com:8443/v1" in str(info.value)
+    assert "s3cret" not in str(info.value) and "tok123" not in str(info.value)
+
+
+def test_endpoint_keys_match_whole_segments_ignoring_credentials() -> None:
+    from aifootprint.instrumentation.runtime import Runtime, parse_endpoints
+
+    rt = Runtime(
+        endpoints=parse_endpoints(
+            {"http://localhost:80": {"zone": "FRA"}, "https://u:p@Host/v1/": {"zone": "DEU"}}, "test"
+        )
+    )
+    assert rt._endpoint("http://localhost:8000/v1") is None
+    fra = rt._endpoint("http://localhost:80/v1")
+    deu = rt._endpoint("https://other:x@host/v1/?api_key=k")
+    assert fra is not None and fra.zone == "FRA" and deu is not None and deu.zone == "DEU"
+    assert "p@" not in repr(rt.endpoints)

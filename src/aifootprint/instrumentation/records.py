@@ -47,6 +47,7 @@ class CallRecord:
     made. ``complete`` is False for a stream closed before its end (the impacts then
     cover what was consumed). Times are seconds; ``started_at`` is a Unix timestamp. ``model`` is the model
     the call named, or the provider's documented default when it named none (warning ``model-defaulted``).
+    ``server`` is the base URL without user, password, query or fragment (never credentials).
     """
 
     provider: str

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .._log import log_once, logger
 from ..errors import AifootprintError, ConfigError
 from ..interval import parse_range
+from ..ledger.entry import redact_url
 from ..providers._base import Request
 from .records import CallRecord, TokenUsage
 
@@ -35,7 +36,7 @@ class Endpoint:
     self-hosted server directly.
     """
 
-    url: str
+    url: str  # normalize_url() of the configured key: host[:port]/path, no credentials
     provider: str | None = None
     datacenter: str | None = None
     region: str | None = None
@@ -52,7 +53,7 @@ def parse_endpoints(raw: Mapping[str, Any] | None, origin: str) -> tuple[Endpoin
     """``{"http://localhost:8000": {"zone": "FRA", "gpu": "H100"}, ...}`` -> endpoints, longest URL first."""
     out: list[Endpoint] = []
     for url, table in (raw or {}).items():
-        where = f"{origin}: endpoints[{url!r}]"
+        where = f"{origin}: endpoints[{redact_url(url) if isinstance(url, str) else url!r}]"
         if not isinstance(url, str) or not url.strip():
             raise ConfigError(f"{where}: the key must be a base URL such as 'http://localhost:8000/v1'")
         if not isinstance(table, Mapping):
@@ -80,11 +81,14 @@ def parse_endpoints(raw: Mapping[str, Any] | None, origin: str) -> tuple[Endpoin
 
 
 def normalize_url(url: str) -> str:
-    url = url.strip().rstrip("/").lower()
+    """What endpoint keys and base URLs are compared on: ``host[:port]/path`` in lower case, without scheme,
+    trailing slash, user, password or query (so a key matches a client whose URL carries credentials)."""
+    url = (redact_url(url.strip()) or url).lower()
     for scheme in ("https://", "http://"):
         if url.startswith(scheme):
-            return url[len(scheme) :]
-    return url
+            url = url[len(scheme) :]
+            break
+    return url.rstrip("/")
 
 
 class NoImpactsError(Exception):
@@ -207,8 +211,8 @@ class Runtime:
         if not server or not self.endpoints:
             return None
         s = normalize_url(server)
-        for e in self.endpoints:
-            if s.startswith(e.url):
+        for e in self.endpoints:  # longest first; whole segments only ("host:80" is not "host:8000")
+            if s.startswith(e.url) and (len(s) == len(e.url) or s[len(e.url)] == "/"):
                 return e
         return None
 
