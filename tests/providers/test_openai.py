@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,53 @@ def test_self_hosted_endpoint_from_config_file(tmp_path: Path) -> None:
 def test_bad_endpoint_config_fails_at_instrument() -> None:
     with pytest.raises(ConfigError, match=r"endpoints\['http://x'\]: unknown key\(s\) zonee"):
         af.instrument(["openai"], endpoints={"http://x": {"zonee": "FRA"}})
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"gpu": "A99"}, r"gpu: unknown accelerator 'A99'.*known: .*H100"),
+        ({"zone": "XXX"}, r"zone: unknown zone 'XXX'.*aifootprint zones"),
+        ({"pue": 0.9}, r"pue: must be >= 1, got 0\.9; write a number \(pue = 1\.3\)"),
+        ({"datacenter": "nowhere"}, r"datacenter: no datacenter for provider 'nowhere'.*\[datacenters"),
+        ({"datacenter": "bedrock", "region": "mars-1"}, r"datacenter/region: unknown region 'mars-1'"),
+    ],
+)
+def test_endpoint_the_catalogue_cannot_serve_fails_at_instrument(
+    tmp_path: Path, entry: dict[str, Any], message: str
+) -> None:
+    lines = "".join(f"{k} = {v!r}\n" for k, v in entry.items())
+    (tmp_path / "aifootprint.toml").write_text(f'[endpoints."http://10.0.0.5:8000/v1"]\n{lines}', "utf-8")
+    af.reset()
+    with pytest.raises(
+        ConfigError, match=r"aifootprint\.toml: endpoints\['http://10\.0\.0\.5:8000/v1'\]: "
+    ) as info:
+        af.instrument()  # strict=False: the configuration is checked all the same
+    assert re.search(message, str(info.value)) and "\n" not in str(info.value)
+    assert af.instrumentation.instrumented() == ()
+
+
+def test_a_target_that_fails_to_resolve_is_not_resolved_again(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from aifootprint.estimator import Estimator
+
+    calls: list[object] = []
+
+    def failing_plan(self: Estimator, model: object, **kwargs: object) -> Any:
+        calls.append(model)
+        raise ConfigError("the catalogue changed under the endpoint")
+
+    monkeypatch.setattr(Estimator, "plan", failing_plan)
+    af.instrument(["openai"])
+    with caplog.at_level(logging.WARNING, logger="aifootprint"):
+        results = [chat(load("openai/chat_completion")) for _ in range(3)]
+    assert len(calls) == 1
+    for r in results:
+        rec = af.record_of(r)
+        assert rec is not None and rec.error == "estimation-failed" and r.impacts is None
+        assert rec.message is not None and "the catalogue changed under the endpoint" in rec.message
+    assert len([m for m in caplog.records if "internal error" in m.getMessage()]) == 1
 
 
 def test_unknown_model_never_fails_the_call(caplog: pytest.LogCaptureFixture) -> None:

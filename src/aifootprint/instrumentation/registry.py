@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._log import log_once
 from ..errors import ConfigError
@@ -21,6 +21,9 @@ from ..providers import ALIASES, PROVIDER_MODULES
 from ..providers._base import Adapter, WrapSpec
 from .records import CallRecord
 from .runtime import Endpoint, Runtime, parse_endpoints
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
 
 
 @dataclass
@@ -180,9 +183,19 @@ def _endpoints(extra: Mapping[str, Mapping[str, Any]] | None) -> tuple[Endpoint,
 
         settings = Settings.resolve()
     from_file = settings.overlays.get("endpoints", {})
-    merged = {**from_file, **(extra or {})}
-    origin = f"config file {settings.config_path}" if from_file else "instrument(endpoints=...)"
-    return parse_endpoints(merged, origin)
+    merged: dict[str, Endpoint] = {}  # the argument's entries replace the file's for the same URL
+    sources = ((from_file, f"config file {settings.config_path}"), (extra, "instrument(endpoints=...)"))
+    for raw, origin in sources:
+        for e in parse_endpoints(raw, origin, catalog=_catalog):  # unknown zone/gpu/datacenter: raise now
+            merged[e.url] = e
+    return tuple(sorted(merged.values(), key=lambda e: -len(e.url)))
+
+
+def _catalog() -> Catalog:
+    from ..api import get_catalog
+
+    cat: Catalog = get_catalog()
+    return cat
 
 
 def _install(rt: Runtime, adapter: Adapter) -> list[_Patch]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._log import log_once, logger
@@ -20,6 +20,7 @@ from ..providers._base import Request
 from .records import CallRecord, TokenUsage
 
 if TYPE_CHECKING:
+    from ..catalog import Catalog
     from ..engine.plan import Plan
     from ..estimator import Estimator
     from ..records import Impacts, Model
@@ -44,16 +45,24 @@ class Endpoint:
     gpu: str | None = None
     pue: tuple[float, float, float] | None = None
     wue: tuple[float, float, float] | None = None
+    label: str = field(default="", compare=False)  # the key as messages show it: redact_url() of it
 
 
 ENDPOINT_KEYS = ("provider", "datacenter", "region", "zone", "gpu", "pue", "wue")
 
 
-def parse_endpoints(raw: Mapping[str, Any] | None, origin: str) -> tuple[Endpoint, ...]:
-    """``{"http://localhost:8000": {"zone": "FRA", "gpu": "H100"}, ...}`` -> endpoints, longest URL first."""
+def parse_endpoints(
+    raw: Mapping[str, Any] | None, origin: str, catalog: Callable[[], Catalog] | None = None
+) -> tuple[Endpoint, ...]:
+    """``{"http://localhost:8000": {"zone": "FRA", "gpu": "H100"}, ...}`` -> endpoints, longest URL first.
+
+    With ``catalog`` (called only when an entry names a zone, gpu or datacenter), what the catalogue does not
+    know raises :class:`ConfigError` here, once, rather than failing every call to the endpoint.
+    """
     out: list[Endpoint] = []
     for url, table in (raw or {}).items():
-        where = f"{origin}: endpoints[{redact_url(url) if isinstance(url, str) else url!r}]"
+        label = redact_url(url) if isinstance(url, str) else None
+        where = f"{origin}: endpoints[{(label or url)!r}]"  # never the credentials of the key
         if not isinstance(url, str) or not url.strip():
             raise ConfigError(f"{where}: the key must be a base URL such as 'http://localhost:8000/v1'")
         if not isinstance(table, Mapping):
@@ -75,9 +84,36 @@ def parse_endpoints(raw: Mapping[str, Any] | None, origin: str) -> tuple[Endpoin
             if table.get("wue") is not None:
                 kw["wue"] = parse_range("wue", table["wue"])
         except AifootprintError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
-        out.append(Endpoint(url=normalize_url(url), **kw))
+            raise ConfigError(
+                f"{where}: {exc}; write a number (pue = 1.3) or a [low, high] range (pue = [1.2, 1.4])"
+            ) from None
+        ep = Endpoint(url=normalize_url(url), label=label or normalize_url(url), **kw)
+        if catalog is not None and (ep.zone or ep.gpu or ep.datacenter):
+            check_endpoint(ep, catalog(), where)
+        out.append(ep)
     return tuple(sorted(out, key=lambda e: -len(e.url)))
+
+
+def check_endpoint(ep: Endpoint, cat: Catalog, where: str) -> None:
+    """Raise a one-line :class:`ConfigError` (endpoint, field, fix) for a zone, gpu or datacenter that the
+    catalogue does not know or cannot estimate with."""
+    field_name = "zone"
+    try:
+        if ep.zone is not None:
+            cat.zone(ep.zone)
+        if ep.gpu is not None:
+            field_name = "gpu"
+            acc = cat.accelerator(ep.gpu)
+            if acc.memory_bandwidth_tb_s is None or not acc.tflops:
+                raise ConfigError(
+                    f"accelerator {acc.key} lacks the bandwidth and throughput figures the energy model "
+                    "needs; name another accelerator (aifootprint.get_catalog().accelerators())"
+                )
+        if ep.datacenter is not None:
+            field_name = "datacenter" if ep.region is None else "datacenter/region"
+            cat.datacenter(ep.datacenter, ep.region)
+    except AifootprintError as exc:
+        raise ConfigError(f"{where}: {field_name}: {' '.join(str(exc).split())}") from None
 
 
 def normalize_url(url: str) -> str:
@@ -117,7 +153,8 @@ class Runtime:
         self.endpoints = endpoints
         self._estimator = estimator
         # (provider, model, response model, server, datacenter, region) -> compiled plan, or why there is none
-        self._targets: dict[tuple[Any, ...], Plan | NoImpactsError] = {}
+        # (NoImpactsError, or the failure of resolving it: computed once, raised again on every such call)
+        self._targets: dict[tuple[Any, ...], Plan | Exception] = {}
         self._generation: tuple[int, int] = (-1, -1)
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
@@ -198,13 +235,13 @@ class Runtime:
         if found is None:
             try:
                 found = self._resolve(est, request, response_model)
-            except NoImpactsError as exc:
+            except Exception as exc:  # cached: a failing target is not resolved again on every call
                 found = exc
             if len(self._targets) > 4096:
                 self._targets.clear()
             self._targets[key] = found
-        if isinstance(found, NoImpactsError):
-            raise found
+        if isinstance(found, Exception):
+            raise found.with_traceback(None)  # a fresh traceback each time, not one growing per call
         return found
 
     def _endpoint(self, server: str | None) -> Endpoint | None:
