@@ -73,7 +73,8 @@ WARNING_CODES: Final[dict[str, str]] = {
     "zone-gwp-co2-only": "the zone's carbon factor covers CO2 only (no CH4/N2O, no upstream part)",
     "latency-modelled": "latency was neither measured nor in the catalogue; the latency model is used",
     "gpu-count-exceeds-server": "the model needs more accelerators than one server; a multi-server replica",
-    "datacenter-defaulted": "the provider publishes no PUE/WUE; industry-average ranges are used",
+    "datacenter-defaulted": "the provider publishes no PUE/WUE (or a server you run was given none); "
+    "industry-average ranges are used",
     "model-defaulted": "the call named no model; the model the provider's API reference documents as the "
     "default is assumed",
     "usage-counted": "the provider reported no token usage; tokens were counted from the text (chars / 4)",

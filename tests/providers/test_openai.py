@@ -109,6 +109,68 @@ def test_self_hosted_endpoint_from_config_file(tmp_path: Path) -> None:
     assert r.impacts.gwp.value == expected.gwp.value
 
 
+def _factor(imp: Any, name: str) -> Any:
+    (f,) = [f for f in imp.factors() if f.name == name]
+    return f
+
+
+@pytest.mark.parametrize(
+    ("model", "entry", "pue", "wue"),
+    [
+        # found under huggingface (Hugging Face's AWS+Google row); the entry gives a PUE, no WUE
+        ("meta-llama/Llama-3.1-8B-Instruct", {"zone": "FRA", "pue": 1.3}, "endpoint", "wue_industry"),
+        # unknown name, found through the response's model: gpt-4o-mini (OpenAI on Azure); nothing given
+        ("my-finetune", {"gpu": "A100-SXM4-80GB"}, "pue_industry", "wue_industry"),
+        # everything given
+        (
+            "meta-llama/Llama-3.1-8B-Instruct",
+            {"zone": "DEU", "pue": [1.1, 1.2], "wue": 0.2},
+            "endpoint",
+            "endpoint",
+        ),
+    ],
+)
+def test_self_hosted_endpoint_never_takes_a_cloud_providers_datacenter(
+    model: str, entry: dict[str, Any], pue: str, wue: str
+) -> None:
+    url = "http://10.0.0.5:8000/v1"
+    af.instrument(["openai"], strict=True, endpoints={url: entry})
+    r = chat(load("openai/chat_completion"), model=model, base_url=url)
+    imp = r.impacts
+    cat = af.get_catalog()
+    for name, given, row in (("PUE", pue, "pue"), ("on-site WUE", wue, "wue")):
+        f = _factor(imp, name)
+        if given == "endpoint":
+            from aifootprint.interval import parse_range
+
+            assert (f.low, f.value, f.high) == parse_range(row, entry[row])
+            assert f.source == f"[endpoints] entry {url} (a server you run)"
+        else:
+            d = cat.default(given)
+            assert (f.low, f.value, f.high) == d.value and f.source == d.source
+    assert ("datacenter-defaulted" in imp.warnings) == ("industry" in pue + wue)
+    zone = _factor(imp, "zone")
+    if "zone" in entry:
+        assert imp.zone == entry["zone"] and "zone-defaulted" not in imp.warnings
+    else:  # no provider location to default to: the world average
+        assert imp.zone == cat.default_text("zone") and "zone-defaulted" in imp.warnings
+        assert url in zone.source
+    shown = imp.explain()
+    assert not [dc for dc in cat.datacenters() if dc.source in shown]  # no provider's row, for any figure
+
+
+def test_an_ollama_endpoint_keeps_the_local_machine_row() -> None:
+    """Ollama's catalogue row is the user's own machine already (PUE 1, no cooling water)."""
+    af.instrument(["openai"], strict=True, endpoints={"http://localhost:11434/v1": {"zone": "FRA"}})
+    r = chat(load("openai/chat_completion"), model="llama3.2", base_url="http://localhost:11434/v1")
+    assert r.impacts is not None and r.impacts.zone == "FRA"
+    local = af.get_catalog().datacenter("ollama")
+    assert (_factor(r.impacts, "PUE").value, _factor(r.impacts, "on-site WUE").value) == (
+        local.pue[1],
+        local.wue_l_per_kwh[1],
+    )
+
+
 def test_bad_endpoint_config_fails_at_instrument() -> None:
     with pytest.raises(ConfigError, match=r"endpoints\['http://x'\]: unknown key\(s\) zonee"):
         af.instrument(["openai"], endpoints={"http://x": {"zonee": "FRA"}})

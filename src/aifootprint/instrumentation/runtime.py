@@ -34,7 +34,8 @@ class Endpoint:
 
     ``provider`` is the catalogue provider to look models up under (None: any provider, by bare name);
     ``datacenter`` the provider whose datacenter row applies; ``zone``/``gpu``/``pue``/``wue`` describe a
-    self-hosted server directly.
+    self-hosted server directly. An entry with neither ``datacenter`` nor ``region`` is a server the user
+    runs: no provider's datacenter row applies to it (see ``_runs_it_yourself``).
     """
 
     url: str  # normalize_url() of the configured key: host[:port]/path, no credentials
@@ -294,11 +295,16 @@ class Runtime:
             if ep.wue is not None:
                 kwargs["wue"] = ep.wue
         dc = (ep.datacenter if ep is not None else None) or request.datacenter or request.provider
-        region = (ep.region if ep is not None else None) or request.region
-        if dc and dc != model.provider and _has_datacenter(cat, dc, None):
-            kwargs["provider"] = dc
-        if region and _has_datacenter(cat, kwargs.get("provider", model.provider), region):
-            kwargs["region"] = region
+        if ep is not None and _runs_it_yourself(cat, ep, dc):
+            # Your own server: its facts (zone, pue, wue) or defaults, never those of the provider the SDK
+            # or the model belongs to (an OpenAI-compatible vLLM is not OpenAI on Azure).
+            kwargs["self_hosted"] = f"[endpoints] entry {ep.label} (a server you run)"
+        else:
+            region = (ep.region if ep is not None else None) or request.region
+            if dc and dc != model.provider and _has_datacenter(cat, dc, None):
+                kwargs["provider"] = dc
+            if region and _has_datacenter(cat, kwargs.get("provider", model.provider), region):
+                kwargs["region"] = region
         # Validate once (zone, gpu, ...): a bad endpoint or zone is a configuration error, not a call error.
         try:
             plan = est.plan(model, **kwargs)
@@ -319,6 +325,20 @@ def _api() -> Any:
 
         _api_module = api
     return _api_module
+
+
+def _runs_it_yourself(cat: Any, ep: Endpoint, attributed: str | None) -> bool:
+    """An ``[endpoints]`` entry naming neither ``datacenter`` nor ``region`` describes a server you run;
+    unless the SDK's own attribution is a catalogue row of the user's own machine (operator ``local``:
+    Ollama), which then stays."""
+    if ep.datacenter is not None or ep.region is not None:
+        return False
+    if attributed:
+        try:
+            return bool(cat.datacenter(attributed).operator != "local")
+        except LookupError:
+            pass
+    return True
 
 
 def _has_datacenter(cat: Any, provider: str, region: str | None) -> bool:
