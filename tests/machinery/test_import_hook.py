@@ -211,3 +211,32 @@ def test_naming_a_watched_provider_imports_and_instruments_it_now(sdks: Path) ->
     assert wrapped(sys.modules[sdk_name("hooked_a")]) and af.instrumentation.instrumented() == ("hooked_a",)
     assert registry._import_hook is not None
     assert registry._import_hook.watched() == {sdk_name("hooked_b"): ("hooked_b",)}
+
+
+def test_a_namespace_package_sdk_is_instrumented_with_its_first_subpackage(
+    sdks: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mistralai 3.x: ``mistralai`` is a namespace package (no code); ``mistralai.client`` holds the SDK."""
+    (sdks / "aifp_ns_sdk" / "client").mkdir(parents=True)
+    (sdks / "aifp_ns_sdk" / "client" / "__init__.py").write_text(SDK, "utf-8")
+    provider = PROVIDER.replace("{name}", "hooked_ns").replace(
+        '"{sdk}", "Client', '"aifp_ns_sdk.client", "Client'
+    )
+    (sdks / "aifp_hooked_ns_provider.py").write_text(provider.replace("{sdk}", "aifp_ns_sdk"), "utf-8")
+    monkeypatch.setattr(registry, "PROVIDER_MODULES", {"hooked_ns": "aifp_hooked_ns_provider"})
+    af.instrument()
+    try:
+        import aifp_ns_sdk  # nothing to run yet: still watched
+
+        assert getattr(aifp_ns_sdk, "__file__", None) is None and len(hooks()) == 1
+        assert af.instrumentation.instrumented() == ()
+        from aifp_ns_sdk.client import Client
+
+        assert (
+            wrapped(sys.modules["aifp_ns_sdk.client"]) and Client is sys.modules["aifp_ns_sdk.client"].Client
+        )
+        assert af.instrumentation.instrumented() == ("hooked_ns",) and hooks() == []
+    finally:
+        af.uninstrument()
+        for module in ("aifp_ns_sdk", "aifp_ns_sdk.client", "aifp_hooked_ns_provider"):
+            sys.modules.pop(module, None)

@@ -7,6 +7,8 @@ the loader instance, so the loader keeps its type and ``module.__spec__.loader``
 the module has executed, the wrapper hands its names to the registry, which wraps the SDK's methods, and
 puts the loader back as it was. The module is claimed when it executes, not when it is found:
 ``importlib.util.find_spec("openai")`` (libraries probing for optional dependencies) changes nothing.
+A watched name that is a namespace package (``mistralai`` 3.x) has no code to run: the hook then waits for
+the first of its subpackages to execute (``mistralai.client``).
 
 The hook never breaks an import: the SDK's own exceptions propagate unchanged, and a failure of
 instrumentation is logged once while the import succeeds. It leaves ``sys.meta_path`` as soon as nothing is
@@ -90,7 +92,14 @@ class ImportHook:
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
-        if fullname not in self._watched or fullname in sys.modules:  # the fast path of every import
+        key = fullname  # the watched name this import claims
+        if fullname not in self._watched:  # the fast path of every import
+            parent = fullname.rpartition(".")[0]
+            if not parent or parent not in self._watched or not _is_namespace(sys.modules.get(parent)):
+                return None
+            # A namespace package (mistralai 3.x) executes nothing: the SDK comes with its first subpackage.
+            key = parent
+        if fullname in sys.modules:
             return None
         finding: set[str] = self._finding.__dict__.setdefault("names", set())
         if fullname in finding:
@@ -100,9 +109,9 @@ class ImportHook:
             spec = _find_with_others(self, fullname, path, target)
         finally:
             finding.discard(fullname)
-        if spec is not None and spec.loader is not None:
+        if spec is not None and spec.loader is not None:  # (None: a namespace package, see above)
             try:
-                _wrap_exec_module(spec.loader, fullname, self)
+                _wrap_exec_module(spec.loader, fullname, key, self)
             except Exception:  # a loader that takes no attributes: import normally, without us
                 log_once(
                     ("import-hook", fullname),
@@ -150,9 +159,13 @@ def _find_with_others(
     return None
 
 
-def _wrap_exec_module(loader: Any, fullname: str, hook: ImportHook) -> None:
-    """Shadow ``loader.exec_module`` with an instance attribute that runs it, then hands ``fullname`` to the
-    hook, and removes itself (restoring an instance attribute that was there before)."""
+def _is_namespace(module: object) -> bool:
+    return module is not None and hasattr(module, "__path__") and getattr(module, "__file__", None) is None
+
+
+def _wrap_exec_module(loader: Any, fullname: str, key: str, hook: ImportHook) -> None:
+    """Shadow ``loader.exec_module`` with an instance attribute that runs it, then hands the watched name
+    ``key`` to the hook, and removes itself (restoring an instance attribute that was there before)."""
     own = vars(loader)
     had = "exec_module" in own
     previous = own.get("exec_module")
@@ -170,14 +183,14 @@ def _wrap_exec_module(loader: Any, fullname: str, hook: ImportHook) -> None:
             original(module)
             return
         restore()
-        names = hook.claim(fullname)
+        names = hook.claim(key)
         try:
             original(module)
         except BaseException:
             if names:
-                hook.rewatch(fullname, names)
+                hook.rewatch(key, names)
             raise
         if names:
-            hook.executed(fullname, names)
+            hook.executed(key, names)
 
     loader.exec_module = exec_module
