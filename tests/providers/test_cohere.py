@@ -242,7 +242,7 @@ def test_v1_chat_without_model_assumes_the_documented_default(only_cohere: Recor
     assert "model-defaulted" in imp.warnings
 
 
-def test_v2_chat_and_bedrock_never_assume_a_model() -> None:
+def test_only_a_v1_chat_without_model_is_defaulted() -> None:
     c = cases.client(load("cohere/v2_chat"))
     assert ADAPTER.request(CHAT, c, (), {}).model is None  # v2 requires model: nothing to assume
     v1 = WrapSpec("cohere.base_client", "BaseCohere.chat")
