@@ -84,3 +84,58 @@ def test_public_names_are_listed_once_and_the_type_checking_imports_match() -> N
     assert sorted(af.__all__) == sorted([*af._EXPORTS, "__version__"])
     for name, module in af._EXPORTS.items():
         assert getattr(af, name) is getattr(importlib.import_module(module, "aifootprint"), name)
+
+
+SDK_MODULES = (
+    "openai",
+    "anthropic",
+    "mistralai",
+    "cohere",
+    "google.genai",
+    "huggingface_hub",
+    "litellm",
+    "groq",
+    "together",
+    "botocore",
+    "boto3",
+    "ollama",
+    "httpx",
+)
+
+
+def test_default_instrument_imports_no_sdk_and_instruments_each_on_first_import() -> None:
+    """instrument() imports only aifootprint and the standard library (no SDK, so no network: litellm
+    fetches its price list when imported); an SDK imported afterwards is instrumented then."""
+    code = """
+import importlib, importlib.util, json, sys
+import aifootprint as af
+installed = [m for m in ("openai", "litellm") if importlib.util.find_spec(m) is not None]
+before = set(sys.modules)
+af.instrument()
+new = sorted(set(sys.modules) - before)
+hooks = [type(f).__name__ for f in sys.meta_path]
+from openai import OpenAI
+from openai.resources.chat.completions.completions import Completions
+wrapped = type(vars(Completions)["create"]).__name__
+instrumented = af.instrumentation.instrumented()
+import openai
+importlib.reload(openai)
+after_reload = [type(vars(Completions)["create"]).__name__, openai.OpenAI is OpenAI]
+af.uninstrument()
+print(json.dumps({"installed": installed, "new": new, "hooks": hooks, "wrapped": wrapped,
+                  "instrumented": instrumented, "after_reload": after_reload,
+                  "restored": type(vars(Completions)["create"]).__name__,
+                  "hooks_after": [type(f).__name__ for f in sys.meta_path]}))
+"""
+    out = json.loads(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    )
+    assert out["installed"] == ["openai", "litellm"]  # the SDKs are there to be imported
+    new = out["new"]
+    assert not [m for m in new for sdk in SDK_MODULES if m == sdk or m.startswith(f"{sdk}.")]
+    tops = {m.split(".")[0] for m in new}
+    assert tops - set(sys.stdlib_module_names) == {"aifootprint"}  # milliseconds, and no network
+    assert "ImportHook" in out["hooks"]
+    assert out["wrapped"] == "FunctionWrapper" and out["instrumented"] == ["openai"]
+    assert out["after_reload"] == ["FunctionWrapper", True]
+    assert out["restored"] == "function" and "ImportHook" not in out["hooks_after"]

@@ -35,6 +35,20 @@ def _dense_tflops(tflops: Mapping[int, float], weight_bits: float) -> float:
     return tflops[max(tflops)]
 
 
+def _industry_datacenter(cat: Catalog, provider: str) -> Datacenter:
+    """Industry-average PUE and WUE and the default zone, for whoever publishes no figures."""
+    pue, wue = cat.default("pue_industry"), cat.default("wue_industry")
+    return Datacenter(
+        provider=provider,
+        region="",
+        zone=cat.default_text("zone"),
+        operator="unknown",
+        pue=cat.default_triple("pue_industry"),
+        wue_l_per_kwh=cat.default_triple("wue_industry"),
+        source=f"{pue.source}; {wue.source}",
+    )
+
+
 def build_plan(
     cat: Catalog,
     settings: Settings,
@@ -49,35 +63,44 @@ def build_plan(
     pue: Triple | None,
     wue: Triple | None,
     provider: str | None,
+    self_hosted: str | None = None,
 ) -> Plan:
+    """``self_hosted`` describes a server the user runs (``[endpoints]``; the text is the source shown for
+    the PUE and WUE it gives): no provider's datacenter row applies; ``pue``, ``wue`` and ``zone`` are its
+    own, else the industry ranges (``datacenter-defaulted``) and the default zone (``zone-defaulted``)."""
     warnings: list[str] = []
     bnd = boundary or settings.boundary
     if bnd not in BOUNDARIES:
         raise InputError("boundary", f"must be one of {', '.join(BOUNDARIES)}, got {bnd!r}")
-    # Datacenter: the provider's (region) row, or industry averages for models served by unknown parties.
-    dc_provider = canonical_provider(provider or model.provider)
+    # Datacenter: the provider's (region) row, or industry averages for models served by unknown parties
+    # and for servers the user runs without saying what their facility is.
     dc: Datacenter
-    try:
-        dc = cat.datacenter(dc_provider, region)
-    except LookupError:
-        if provider is not None or region is not None:
-            raise
-        warnings.append("datacenter-defaulted")
-        dc = Datacenter(
-            provider=dc_provider,
-            region="",
-            zone=cat.default_text("zone"),
-            operator="unknown",
-            pue=cat.default_triple("pue_industry"),
-            wue_l_per_kwh=cat.default_triple("wue_industry"),
-            source=f"{cat.default('pue_industry').source}; {cat.default('wue_industry').source}",
-        )
+    given_by = "argument"  # the source shown for the PUE and WUE the arguments give
+    pue_source, wue_source = cat.default("pue_industry").source, cat.default("wue_industry").source
+    if self_hosted is not None:
+        given_by = self_hosted
+        dc = _industry_datacenter(cat, self_hosted)
+        if pue is None or wue is None:
+            warnings.append("datacenter-defaulted")
+    else:
+        dc_provider = canonical_provider(provider or model.provider)
+        try:
+            dc = cat.datacenter(dc_provider, region)
+            pue_source = wue_source = dc.source
+        except LookupError:
+            if provider is not None or region is not None:
+                raise
+            warnings.append("datacenter-defaulted")
+            dc = _industry_datacenter(cat, dc_provider)
     if zone is not None:
         zone_code, zone_origin = zone, "argument"
     elif settings.zone is not None:
         zone_code, zone_origin = settings.zone, settings.provenance.get("zone", "settings")
     elif region:
         zone_code, zone_origin = dc.zone, f"region {region} of {dc.provider} (datacenters.csv)"
+    elif self_hosted is not None:
+        zone_code, zone_origin = dc.zone, f"{cat.default('zone').source}: {self_hosted} names no zone"
+        warnings.append("zone-defaulted")
     else:
         zone_code, zone_origin = dc.zone, f"default location of {dc.provider}"
         warnings.append("zone-defaulted")
@@ -149,8 +172,8 @@ def build_plan(
             acc.key,
             server.key,
             latency_source,
-            pue is not None,
-            wue is not None,
+            given_by if pue is not None else pue_source,
+            given_by if wue is not None else wue_source,
             batch_size is not None,
         )
 
@@ -175,8 +198,8 @@ def _factors(
     gpu_key: str,
     server_key: str,
     latency_source: str,
-    pue_given: bool,
-    wue_given: bool,
+    pue_source: str,
+    wue_source: str,
     batch_given: bool,
 ) -> list[Factor]:
     z = cat.zone(zone)
@@ -224,8 +247,8 @@ def _factors(
         ),
         tri("host power (server without GPUs)", d.host_power_w, "W", server.source),
         Factor("GPUs per server", d.gpus_per_server, d.gpus_per_server, d.gpus_per_server, "", server.source),
-        tri("PUE", d.pue, "", "argument" if pue_given else dc.source),
-        tri("on-site WUE", d.wue_l_per_kwh, "L/kWh", "argument" if wue_given else dc.source),
+        tri("PUE", d.pue, "", pue_source),
+        tri("on-site WUE", d.wue_l_per_kwh, "L/kWh", wue_source),
     ]
     if d.boundary == "comprehensive":
         rows.append(
@@ -288,12 +311,13 @@ class Estimator:
         pue: object = None,
         wue: object = None,
         provider: str | None = None,
+        self_hosted: str | None = None,
     ) -> Plan:
         if self._generation != self.catalog.generation:
             self._plans.clear()
             self._generation = self.catalog.generation
         try:
-            key = (model, zone, region, boundary, gpu, gpu_count, batch_size, pue, wue, provider)
+            key = (model, zone, region, boundary, gpu, gpu_count, batch_size, pue, wue, provider, self_hosted)
             plan = self._plans.get(key)
         except TypeError:  # an unhashable argument (a list range): compile without caching
             key, plan = None, None
@@ -320,6 +344,7 @@ class Estimator:
             pue=None if pue is None else parse_range("pue", pue, minimum=1.0),
             wue=None if wue is None else parse_range("wue", wue),
             provider=provider,
+            self_hosted=self_hosted,
         )
         if key is not None:
             if len(self._plans) >= _PLAN_CACHE_MAX:

@@ -104,7 +104,10 @@ WARNING_CODES: Final[dict[str, str]] = {
     "zone-gwp-co2-only": "the zone's carbon factor covers CO2 only (no CH4/N2O, no upstream part)",
     "latency-modelled": "latency was neither measured nor in the catalogue; the latency model is used",
     "gpu-count-exceeds-server": "the model needs more accelerators than one server; a multi-server replica",
-    "datacenter-defaulted": "the provider publishes no PUE/WUE; industry-average ranges are used",
+    "datacenter-defaulted": "the provider publishes no PUE/WUE (or a server you run was given none); "
+    "industry-average ranges are used",
+    "model-defaulted": "the call named no model; the model the provider's API reference documents as the "
+    "default is assumed",
     "usage-counted": "the provider reported no token usage; tokens were counted from the text (chars / 4)",
     "stream-incomplete": "the stream was closed before its end; impacts cover what was consumed",
     "embodied-not-included": "hardware manufacturing (embodied impacts) is not counted: electricity use only",

@@ -224,3 +224,26 @@ def test_nested_raw_call_is_not_counted_twice(only_cohere: Records) -> None:
     records = only_cohere
     resp = cases.client(load("cohere/v2_chat")).chat(**cases.V2)
     assert len(records.items) == 1 and af.impacts_of(resp) is records.items[0].impacts
+
+
+@pytest.mark.parametrize("method", ["chat", "chat_stream"])
+def test_v1_chat_without_model_assumes_the_documented_default(only_cohere: Records, method: str) -> None:
+    """https://docs.cohere.com/v1/reference/chat: ``model`` "Defaults to command-r-plus-08-2024"."""
+    ex = load("cohere/v1_chat" if method == "chat" else "cohere/v1_chat_stream")
+    ex.data["request"]["json_subset"].pop("model", None)
+    result = getattr(cases.v1_client(ex), method)(message=cases.QUESTION)
+    if method == "chat_stream":
+        result = list(result)[-1]
+    assert ex.requests[0].json is not None and "model" not in ex.requests[0].json  # the API chose
+    (rec,) = only_cohere.items
+    assert rec.model == "command-r-plus-08-2024" and rec.error is None
+    imp = af.impacts_of(result)
+    assert imp is not None and imp.model == "cohere/command-r-plus-08-2024"
+    assert "model-defaulted" in imp.warnings
+
+
+def test_only_a_v1_chat_without_model_is_defaulted() -> None:
+    c = cases.client(load("cohere/v2_chat"))
+    assert ADAPTER.request(CHAT, c, (), {}).model is None  # v2 requires model: nothing to assume
+    v1 = WrapSpec("cohere.base_client", "BaseCohere.chat")
+    assert ADAPTER.request(v1, c, (), {"model": "command-r7b-12-2024"}).model == "command-r7b-12-2024"

@@ -358,3 +358,27 @@ def test_plain_text_generation_string_carries_counted_impacts(records: list[Any]
     (rec,) = records
     assert rec.usage is not None and rec.usage.source == "counted"
     assert af.impacts_of(text) is rec.impacts is not None
+
+
+def test_a_self_hosted_tgi_server_takes_its_own_datacenter_facts() -> None:
+    """A TGI server at ``base_url`` with an ``[endpoints]`` entry: Hugging Face's cloud row never applies."""
+    import aifootprint as af
+
+    url = "http://10.0.0.6:8080"
+    af.instrument(providers=["huggingface_hub"], strict=True, endpoints={url: {"zone": "FRA", "pue": 1.4}})
+    try:
+        resp = sync_call(
+            load("huggingface_hub/chat_completion"),
+            lambda c: c.chat_completion(MESSAGES, model=LLAMA_8B),
+            base_url=url,
+        )
+    finally:
+        af.uninstrument()
+    imp = af.impacts_of(resp)
+    assert imp is not None and imp.zone == "FRA" and imp.model == f"huggingface/{LLAMA_8B}"
+    factors = {f.name: f for f in imp.factors()}
+    hf_row = af.get_catalog().datacenter("huggingface")
+    assert factors["PUE"].value == 1.4 and url in factors["PUE"].source
+    wue = af.get_catalog().default("wue_industry")
+    assert (factors["on-site WUE"].value, factors["on-site WUE"].source) == (wue.value[1], wue.source)
+    assert factors["on-site WUE"].value != hf_row.wue_l_per_kwh[1] and "datacenter-defaulted" in imp.warnings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -108,9 +109,118 @@ def test_self_hosted_endpoint_from_config_file(tmp_path: Path) -> None:
     assert r.impacts.gwp.value == expected.gwp.value
 
 
+def _factor(imp: Any, name: str) -> Any:
+    (f,) = [f for f in imp.factors() if f.name == name]
+    return f
+
+
+@pytest.mark.parametrize(
+    ("model", "entry", "pue", "wue"),
+    [
+        # found under huggingface (Hugging Face's AWS+Google row); the entry gives a PUE, no WUE
+        ("meta-llama/Llama-3.1-8B-Instruct", {"zone": "FRA", "pue": 1.3}, "endpoint", "wue_industry"),
+        # unknown name, found through the response's model: gpt-4o-mini (OpenAI on Azure); nothing given
+        ("my-finetune", {"gpu": "A100-SXM4-80GB"}, "pue_industry", "wue_industry"),
+        # everything given
+        (
+            "meta-llama/Llama-3.1-8B-Instruct",
+            {"zone": "DEU", "pue": [1.1, 1.2], "wue": 0.2},
+            "endpoint",
+            "endpoint",
+        ),
+    ],
+)
+def test_self_hosted_endpoint_never_takes_a_cloud_providers_datacenter(
+    model: str, entry: dict[str, Any], pue: str, wue: str
+) -> None:
+    url = "http://10.0.0.5:8000/v1"
+    af.instrument(["openai"], strict=True, endpoints={url: entry})
+    r = chat(load("openai/chat_completion"), model=model, base_url=url)
+    imp = r.impacts
+    cat = af.get_catalog()
+    for name, given, row in (("PUE", pue, "pue"), ("on-site WUE", wue, "wue")):
+        f = _factor(imp, name)
+        if given == "endpoint":
+            from aifootprint._interval import parse_range
+
+            assert (f.low, f.value, f.high) == parse_range(row, entry[row])
+            assert f.source == f"[endpoints] entry {url} (a server you run)"
+        else:
+            d = cat.default(given)
+            assert (f.low, f.value, f.high) == d.value and f.source == d.source
+    assert ("datacenter-defaulted" in imp.warnings) == ("industry" in pue + wue)
+    zone = _factor(imp, "zone")
+    if "zone" in entry:
+        assert imp.zone == entry["zone"] and "zone-defaulted" not in imp.warnings
+    else:  # no provider location to default to: the world average
+        assert imp.zone == cat.default_text("zone") and "zone-defaulted" in imp.warnings
+        assert url in zone.source
+    shown = imp.explain()
+    assert not [dc for dc in cat.datacenters() if dc.source in shown]  # no provider's row, for any figure
+
+
+def test_an_ollama_endpoint_keeps_the_local_machine_row() -> None:
+    """Ollama's catalogue row is the user's own machine already (PUE 1, no cooling water)."""
+    af.instrument(["openai"], strict=True, endpoints={"http://localhost:11434/v1": {"zone": "FRA"}})
+    r = chat(load("openai/chat_completion"), model="llama3.2", base_url="http://localhost:11434/v1")
+    assert r.impacts is not None and r.impacts.zone == "FRA"
+    local = af.get_catalog().datacenter("ollama")
+    assert (_factor(r.impacts, "PUE").value, _factor(r.impacts, "on-site WUE").value) == (
+        local.pue[1],
+        local.wue_l_per_kwh[1],
+    )
+
+
 def test_bad_endpoint_config_fails_at_instrument() -> None:
     with pytest.raises(ConfigError, match=r"endpoints\['http://x'\]: unknown key\(s\) zonee"):
         af.instrument(["openai"], endpoints={"http://x": {"zonee": "FRA"}})
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"gpu": "A99"}, r"gpu: unknown accelerator 'A99'.*known: .*H100"),
+        ({"zone": "XXX"}, r"zone: unknown zone 'XXX'.*aifootprint zones"),
+        ({"pue": 0.9}, r"pue: must be >= 1, got 0\.9; write a number \(pue = 1\.3\)"),
+        ({"datacenter": "nowhere"}, r"datacenter: no datacenter for provider 'nowhere'.*\[datacenters"),
+        ({"datacenter": "bedrock", "region": "mars-1"}, r"datacenter/region: unknown region 'mars-1'"),
+    ],
+)
+def test_endpoint_the_catalogue_cannot_serve_fails_at_instrument(
+    tmp_path: Path, entry: dict[str, Any], message: str
+) -> None:
+    lines = "".join(f"{k} = {v!r}\n" for k, v in entry.items())
+    (tmp_path / "aifootprint.toml").write_text(f'[endpoints."http://10.0.0.5:8000/v1"]\n{lines}', "utf-8")
+    af.reset()
+    with pytest.raises(
+        ConfigError, match=r"aifootprint\.toml: endpoints\['http://10\.0\.0\.5:8000/v1'\]: "
+    ) as info:
+        af.instrument()  # strict=False: the configuration is checked all the same
+    assert re.search(message, str(info.value)) and "\n" not in str(info.value)
+    assert af.instrumentation.instrumented() == ()
+
+
+def test_a_target_that_fails_to_resolve_is_not_resolved_again(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from aifootprint._estimator import Estimator
+
+    calls: list[object] = []
+
+    def failing_plan(self: Estimator, model: object, **kwargs: object) -> Any:
+        calls.append(model)
+        raise ConfigError("the catalogue changed under the endpoint")
+
+    monkeypatch.setattr(Estimator, "plan", failing_plan)
+    af.instrument(["openai"])
+    with caplog.at_level(logging.WARNING, logger="aifootprint"):
+        results = [chat(load("openai/chat_completion")) for _ in range(3)]
+    assert len(calls) == 1
+    for r in results:
+        rec = af.record_of(r)
+        assert rec is not None and rec.error == "estimation-failed" and r.impacts is None
+        assert rec.message is not None and "the catalogue changed under the endpoint" in rec.message
+    assert len([m for m in caplog.records if "internal error" in m.getMessage()]) == 1
 
 
 def test_unknown_model_never_fails_the_call(caplog: pytest.LogCaptureFixture) -> None:
@@ -333,3 +443,72 @@ def test_stream_keeps_sdk_type_and_response(records: Records) -> None:
         chunks = list(entered)
     assert chunks[-1].usage.completion_tokens == 7
     assert chunks[-1].impacts is s.impacts is af.impacts_of(chunks[-1])
+
+
+@pytest.mark.parametrize(
+    ("exchange", "model", "n", "chars", "chunks"),
+    [
+        # delta.reasoning (vLLM >= 0.11, OpenRouter) in both choices of n=2, content in the same delta:
+        # 13 + 16 + (11 + 3) + (6 + 15) + 12 characters in 5 choice deltas
+        ("openai/chat_stream_reasoning_n2", "Qwen/Qwen3-14B", 2, 76, 5),
+        # delta.reasoning_content (vLLM 0.10, DeepSeek) next to content in one delta: 21 + (8 + 5) + 1
+        ("openai/chat_stream_reasoning_content", "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", 1, 35, 3),
+    ],
+)
+def test_counted_usage_reads_every_choice_and_both_reasoning_fields(
+    records: Records, exchange: str, model: str, n: int, chars: int, chunks: int
+) -> None:
+    from aifootprint.providers._base import tokens_from_chars
+
+    s = client(load(exchange), "http://10.0.0.5:8000/v1").chat.completions.create(
+        model=model, messages=MESSAGES, stream=True, n=n
+    )
+    assert len(list(s)) == 4
+    (rec,) = records.items
+    assert rec.usage is not None and rec.usage.source == "counted"
+    assert rec.usage.output_tokens == max(tokens_from_chars(chars), chunks)
+    assert rec.usage.input_tokens == 8  # "What is the capital of France?": 30 characters
+    assert s.impacts is not None and "usage-counted" in s.impacts.warnings
+
+
+SECRET_URL = "https://user:s3cret@llm.example.com:8443/v1?api_key=tok123"
+
+
+def test_credentials_in_the_base_url_are_never_shown_or_stored(caplog: pytest.LogCaptureFixture) -> None:
+    af.instrument(
+        ["openai"],
+        strict=True,
+        endpoints={SECRET_URL: {"zone": "FRA", "gpu": "A100-SXM4-80GB"}},  # matched on the real URL
+    )
+    ex = load("openai/chat_completion")
+    ex.data["request"].pop("path")  # the SDK appends its path after the query of such a base URL
+    with caplog.at_level(logging.DEBUG, logger="aifootprint"):
+        r = chat(ex, model="meta-llama/Llama-3.1-8B-Instruct", base_url=SECRET_URL)
+    rec = af.record_of(r)
+    assert rec is not None and rec.server == "https://llm.example.com:8443/v1/"
+    assert r.impacts.zone == "FRA"  # the [endpoints] entry still applies
+    shown = [repr(rec), str(rec), r.impacts.explain(), *(m.getMessage() for m in caplog.records)]
+    for text in shown:
+        assert "s3cret" not in text and "tok123" not in text and "user@" not in text
+
+
+def test_credentials_in_an_endpoint_key_stay_out_of_error_messages() -> None:
+    with pytest.raises(ConfigError) as info:
+        af.instrument(["openai"], endpoints={SECRET_URL: {"zonee": "FRA"}})
+    assert "llm.example.com:8443/v1" in str(info.value)
+    assert "s3cret" not in str(info.value) and "tok123" not in str(info.value)
+
+
+def test_endpoint_keys_match_whole_segments_ignoring_credentials() -> None:
+    from aifootprint.instrumentation.runtime import Runtime, parse_endpoints
+
+    rt = Runtime(
+        endpoints=parse_endpoints(
+            {"http://localhost:80": {"zone": "FRA"}, "https://u:p@Host/v1/": {"zone": "DEU"}}, "test"
+        )
+    )
+    assert rt._endpoint("http://localhost:8000/v1") is None
+    fra = rt._endpoint("http://localhost:80/v1")
+    deu = rt._endpoint("https://other:x@host/v1/?api_key=k")
+    assert fra is not None and fra.zone == "FRA" and deu is not None and deu.zone == "DEU"
+    assert "p@" not in repr(rt.endpoints)

@@ -19,7 +19,9 @@ class CallRecord:
     ``impacts`` is ``None`` exactly when ``error`` holds a code from :data:`ERROR_CODES` (``message`` says
     more and how to fix it). ``labels`` are those of ``aifootprint.labels(...)`` where the call was
     made. ``complete`` is False for a stream closed before its end (the impacts then
-    cover what was consumed). Times are seconds; ``started_at`` is a Unix timestamp.
+    cover what was consumed). Times are seconds; ``started_at`` is a Unix timestamp. ``model`` is the model
+    the call named, or the provider's documented default when it named none (warning ``model-defaulted``).
+    ``server`` is the base URL without user, password, query or fragment (never credentials).
     """
 
     provider: str

@@ -13,6 +13,7 @@ from typing import Any
 
 from .._labels import LABELS
 from .._values import TokenUsage
+from ..ledger.entry import redact_url
 from ..providers._base import Adapter, Observed, Request, WrapSpec, tokens_from_chars
 from . import attach
 from .call import CallRecord
@@ -133,7 +134,7 @@ class Recorder:
             response_model=self.observed.model,
             operation=req.operation,
             stream=self.spec.result != "auto" or req.stream,
-            server=req.server,
+            server=redact_url(req.server),  # never credentials; the lookups use req.server
             started_at=self.wall0,
             latency_s=max(t_end - self.t0, 0.0),
             ttft_s=None if self.t_first is None else max(self.t_first - self.t0, 0.0),

@@ -6,12 +6,12 @@ import importlib
 import importlib.util
 import os
 import re
+import sys
 import threading
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._log import log_once
 from ..errors import ConfigError
@@ -20,7 +20,11 @@ from ..ledger.entry import Entry
 from ..providers import ALIASES, PROVIDER_MODULES
 from ..providers._base import Adapter, WrapSpec
 from .call import CallRecord
+from .importhook import ImportHook
 from .runtime import Endpoint, Runtime, parse_endpoints
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
 
 
 @dataclass
@@ -32,9 +36,11 @@ class _Patch:
     wrapper: Any
 
 
-_lock = threading.RLock()
+_lock = threading.RLock()  # never held while importing (see instrument())
 _runtime: Runtime | None = None
 _patches: dict[str, list[_Patch]] = {}  # instrument name -> its patches
+_pending: dict[str, Adapter] = {}  # instrument name -> adapter, waiting for its SDK's first import
+_import_hook: ImportHook | None = None
 
 
 def current() -> Runtime | None:
@@ -75,10 +81,14 @@ def _adapter(name: str) -> Adapter:
     return adapter
 
 
+def _top_module(adapter: Adapter) -> str:
+    """The module whose import brings the SDK in (``openai``, ``botocore``, ``google.genai``)."""
+    return adapter.import_name or adapter.distribution.replace("-", "_")
+
+
 def _installed(adapter: Adapter) -> bool:
-    top = adapter.import_name or adapter.distribution.replace("-", "_")
     try:
-        return importlib.util.find_spec(top) is not None
+        return importlib.util.find_spec(_top_module(adapter)) is not None
     except (ImportError, ValueError):
         return False
 
@@ -92,8 +102,11 @@ def instrument(
     endpoints: Mapping[str, Mapping[str, Any]] | None = None,
     ledger: str | os.PathLike[str] | bool | None = None,
 ) -> Runtime:
-    """Instrument the installed provider SDKs (all of them, or those named) so calls carry impacts.
+    """Instrument the supported provider SDKs (all of them, or those named) so calls carry impacts.
 
+    Without ``providers``, SDKs already imported are instrumented at once and the others when they are first
+    imported (an import hook: ``instrument()`` itself imports no SDK); ``providers=[...]`` imports and
+    instruments those named now, and raises if one is not installed.
     Idempotent: calling again updates the options and instruments any provider not yet instrumented.
     ``zone`` and ``boundary`` apply to every call (default: each provider's datacenter location, and the
     configured boundary). ``strict=True`` re-raises aifootprint's own errors instead of logging them (for
@@ -103,7 +116,6 @@ def instrument(
     (``AIFOOTPRINT_LEDGER``, the config file's ``ledger`` key, else the user data directory).
     """
     global _runtime  # noqa: PLW0603 - the one process-wide instrumentation state
-    names: list[str]
     explicit = providers is not None
     if isinstance(providers, str):
         providers = [providers]
@@ -121,6 +133,40 @@ def instrument(
     from ..ledger.ledger import open_default
 
     open_default(ledger)  # a ledger file that cannot be used raises LedgerError here
+    # Imports (aifootprint's provider modules, the SDKs, their submodules) happen here, outside _lock: a
+    # thread importing an SDK holds the import system's lock on it and then waits for _lock in the hook.
+    adapters: dict[str, Adapter] = {}
+    for name in names:
+        try:
+            adapters[name] = _adapter(name)
+        except ModuleNotFoundError as exc:
+            if explicit or exc.name != PROVIDER_MODULES[name]:
+                raise
+            continue  # a provider module missing from a partial install
+    ready: list[tuple[str, Adapter, list[tuple[WrapSpec, Any]]]] = []
+    later: list[tuple[str, Adapter]] = []
+    for name, adapter in adapters.items():
+        if name in _patches:
+            continue
+        top = _top_module(adapter)
+        if explicit:
+            if not _installed(adapter):
+                raise ConfigError(
+                    f"providers: {name!r} is not installed (pip install {adapter.distribution})"
+                )
+            try:
+                _import_quietly(top)
+            except Exception:  # installed but failing at import: the application will see it too
+                log_once(
+                    ("import", top), "aifootprint: cannot import %s; not instrumented", top, exc_info=True
+                )
+                continue
+        if top in sys.modules:
+            owners = _prepare(adapter)
+            if owners is not None:
+                ready.append((name, adapter, owners))
+        else:
+            later.append((name, adapter))
     with _lock:
         rt = _runtime
         if rt is None:
@@ -129,38 +175,98 @@ def instrument(
         else:
             rt.zone, rt.boundary, rt.strict, rt.endpoints = zone, boundary, strict, eps
             rt.clear_cache()
+        for name, adapter, owners in ready:
+            _install_locked(rt, name, adapter, owners)
+        for name, adapter in later:
+            if name not in _patches:
+                _pending[name] = adapter
+                _hook().watch(_top_module(adapter), name)
         for name in names:
             if name in _patches:
                 rt.active.add(name)
-                continue
-            try:
-                adapter = _adapter(name)
-            except ModuleNotFoundError as exc:
-                if explicit or exc.name != PROVIDER_MODULES[name]:
-                    raise
-                continue  # a provider module missing from a partial install
-            if not _installed(adapter):
-                if explicit:
-                    raise ConfigError(
-                        f"providers: {name!r} is not installed (pip install {adapter.distribution})"
-                    )
-                continue
-            try:
-                have = version(adapter.distribution)
-            except PackageNotFoundError:
-                have = ""
-            if have and _version_tuple(have) < _version_tuple(adapter.min_version):
-                log_once(
-                    ("old-sdk", name),
-                    "aifootprint: %s %s is older than the oldest supported version %s; not instrumented",
-                    adapter.distribution,
-                    have,
-                    adapter.min_version,
-                )
-                continue
-            _patches[name] = _install(rt, adapter)
-            rt.active.add(name)
+    # An SDK another thread imported since it was found missing above (before the hook watched it):
+    for name, adapter in later:
+        top = _top_module(adapter)
+        if top in sys.modules and name in _hook().watched().get(top, ()):
+            _on_import(top, _hook().claim(top))
     return rt
+
+
+def _hook() -> ImportHook:
+    global _import_hook  # noqa: PLW0603 - the one hook of the process-wide instrumentation
+    if _import_hook is None:
+        _import_hook = ImportHook(_on_import, pending)
+    return _import_hook
+
+
+def pending(name: str) -> bool:
+    """Whether provider ``name`` waits for its SDK to be imported to be instrumented."""
+    return name in _pending
+
+
+def _on_import(top: str, names: tuple[str, ...]) -> None:
+    """The hook's callback: ``top`` has just been imported (in this thread); instrument its providers."""
+    for name in names:
+        adapter = _pending.get(name)
+        if adapter is None:  # uninstrumented meanwhile
+            continue
+        owners = _prepare(adapter)
+        with _lock:
+            rt = _runtime
+            if rt is None or _pending.pop(name, None) is None:
+                continue
+            if owners is not None:
+                _install_locked(rt, name, adapter, owners)
+                rt.active.add(name)
+
+
+def _import_quietly(module: str) -> None:
+    """Import an SDK module, its import-time warnings silenced (they are not the user's business here)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        importlib.import_module(module)
+
+
+def _supported(adapter: Adapter) -> bool:
+    """False (with one logged warning) for an SDK older than the oldest supported version."""
+    from importlib.metadata import PackageNotFoundError, version  # 10-30 ms to import: only when needed
+
+    try:
+        have = version(adapter.distribution)
+    except PackageNotFoundError:
+        return True
+    if have and _version_tuple(have) < _version_tuple(adapter.min_version):
+        log_once(
+            ("old-sdk", adapter.name),
+            "aifootprint: %s %s is older than the oldest supported version %s; not instrumented",
+            adapter.distribution,
+            have,
+            adapter.min_version,
+        )
+        return False
+    return True
+
+
+def _prepare(adapter: Adapter) -> list[tuple[WrapSpec, Any]] | None:
+    """Everything installing needs that imports: the SDK modules of the specs, wrapt and the wrapper code.
+    ``None`` for an unsupported SDK version. Runs outside ``_lock``."""
+    if not _supported(adapter):
+        return None
+    import wrapt  # noqa: F401 - imported here, not under _lock
+
+    from . import wrappers  # noqa: F401
+
+    owners: list[tuple[WrapSpec, Any]] = []
+    for spec in adapter.wraps:
+        try:
+            _import_quietly(spec.module)
+        except ImportError:  # a module this SDK version does not have
+            continue
+        except Exception:  # an SDK failing at import (seen: KeyError in mistralai 2.0 during collection)
+            log_once(("import", spec.module), "aifootprint: cannot import %s; not instrumented", spec.module)
+            continue
+        owners.append((spec, sys.modules[spec.module]))
+    return owners
 
 
 def _publish(rec: CallRecord) -> None:
@@ -174,34 +280,40 @@ def _endpoints(extra: Mapping[str, Mapping[str, Any]] | None) -> tuple[Endpoint,
 
     settings = current_settings()  # the catalogue is not loaded for this
     from_file = settings.overlays.get("endpoints", {})
-    merged = {**from_file, **(extra or {})}
-    origin = f"config file {settings.config_path}" if from_file else "instrument(endpoints=...)"
-    return parse_endpoints(merged, origin)
+    merged: dict[str, Endpoint] = {}  # the argument's entries replace the file's for the same URL
+    sources = ((from_file, f"config file {settings.config_path}"), (extra, "instrument(endpoints=...)"))
+    for raw, origin in sources:
+        for e in parse_endpoints(raw, origin, catalog=_catalog):  # unknown zone/gpu/datacenter: raise now
+            merged[e.url] = e
+    return tuple(sorted(merged.values(), key=lambda e: -len(e.url)))
 
 
-def _install(rt: Runtime, adapter: Adapter) -> list[_Patch]:
+def _catalog() -> Catalog:
+    from .._api import get_catalog
+
+    cat: Catalog = get_catalog()
+    return cat
+
+
+def _install_locked(rt: Runtime, name: str, adapter: Adapter, owners: list[tuple[WrapSpec, Any]]) -> None:
+    """Wrap the methods of a prepared SDK (under ``_lock``: attribute reads and writes only, no import)."""
     from .wrappers import make_wrapper
 
+    if name in _patches:
+        return
     patches: list[_Patch] = []
-    for spec in adapter.wraps:
-        patch = _wrap(spec, make_wrapper(rt, adapter, spec))
+    for spec, module in owners:
+        patch = _wrap(spec, module, make_wrapper(rt, adapter, spec))
         if patch is not None:
             patches.append(patch)
-    return patches
+    _patches[name] = patches
+    if _pending.pop(name, None) is not None and _import_hook is not None:
+        _import_hook.unwatch(name)  # instrumented by instrument() itself: no longer watched
 
 
-def _wrap(spec: WrapSpec, wrapper: Any) -> _Patch | None:
+def _wrap(spec: WrapSpec, owner: Any, wrapper: Any) -> _Patch | None:
     import wrapt
 
-    try:
-        with warnings.catch_warnings():  # an SDK's own import-time warnings are not the user's business
-            warnings.simplefilter("ignore")
-            owner: Any = importlib.import_module(spec.module)
-    except ImportError:  # a module this SDK version does not have
-        return None
-    except Exception:  # an SDK failing at import (seen: KeyError in mistralai 2.0 during collection)
-        log_once(("import", spec.module), "aifootprint: cannot import %s; not instrumented", spec.module)
-        return None
     *parents, attribute = spec.path.split(".")
     for p in parents:
         owner = getattr(owner, p, None)
@@ -226,10 +338,12 @@ def uninstrument(providers: Iterable[str] | None = None) -> None:
     with _lock:
         if isinstance(providers, str):
             providers = [providers]
-        names = [_canonical(p) for p in providers] if providers is not None else list(_patches)
+        names = [_canonical(p) for p in providers] if providers is not None else [*_patches, *_pending]
         for name in names:
             if _runtime is not None:
                 _runtime.active.discard(name)
+            if _pending.pop(name, None) is not None and _import_hook is not None:
+                _import_hook.unwatch(name)
             for p in _patches.pop(name, []):
                 current = vars(p.owner).get(p.attribute)
                 if current is p.wrapper:
@@ -238,11 +352,14 @@ def uninstrument(providers: Iterable[str] | None = None) -> None:
                     else:
                         delattr(p.owner, p.attribute)
                 # else: another wrapper sits on top of ours; ours stays, switched off (name not active)
-        if not _patches and _runtime is not None:
-            _runtime.active.clear()
-            _runtime = None
+        if not _patches and not _pending:
+            if _import_hook is not None:
+                _import_hook.close()  # off sys.meta_path
+            if _runtime is not None:
+                _runtime.active.clear()
+                _runtime = None
 
 
 def instrumented() -> tuple[str, ...]:
-    """Names of the providers currently instrumented."""
+    """Names of the providers currently instrumented (not those waiting for their SDK to be imported)."""
     return tuple(sorted(_patches))

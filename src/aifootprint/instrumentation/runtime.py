@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._interval import parse_range
 from .._log import log_once, logger
 from .._values import TokenUsage
 from ..errors import AifootprintError, ConfigError
+from ..ledger.entry import redact_url
 from ..providers._base import Request
 from .call import CallRecord
 
 if TYPE_CHECKING:
     from .._estimator import Estimator
     from .._values import Impacts, Model
+    from ..catalog import Catalog
     from ..engine.plan import Plan
 
 Listener = Callable[[CallRecord], None]
@@ -33,10 +35,11 @@ class Endpoint:
 
     ``provider`` is the catalogue provider to look models up under (None: any provider, by bare name);
     ``datacenter`` the provider whose datacenter row applies; ``zone``/``gpu``/``pue``/``wue`` describe a
-    self-hosted server directly.
+    self-hosted server directly. An entry with neither ``datacenter`` nor ``region`` is a server the user
+    runs: no provider's datacenter row applies to it (see ``_runs_it_yourself``).
     """
 
-    url: str
+    url: str  # normalize_url() of the configured key: host[:port]/path, no credentials
     provider: str | None = None
     datacenter: str | None = None
     region: str | None = None
@@ -44,16 +47,24 @@ class Endpoint:
     gpu: str | None = None
     pue: tuple[float, float, float] | None = None
     wue: tuple[float, float, float] | None = None
+    label: str = field(default="", compare=False)  # the key as messages show it: redact_url() of it
 
 
 ENDPOINT_KEYS = ("provider", "datacenter", "region", "zone", "gpu", "pue", "wue")
 
 
-def parse_endpoints(raw: Mapping[str, Any] | None, origin: str) -> tuple[Endpoint, ...]:
-    """``{"http://localhost:8000": {"zone": "FRA", "gpu": "H100"}, ...}`` -> endpoints, longest URL first."""
+def parse_endpoints(
+    raw: Mapping[str, Any] | None, origin: str, catalog: Callable[[], Catalog] | None = None
+) -> tuple[Endpoint, ...]:
+    """``{"http://localhost:8000": {"zone": "FRA", "gpu": "H100"}, ...}`` -> endpoints, longest URL first.
+
+    With ``catalog`` (called only when an entry names a zone, gpu or datacenter), what the catalogue does not
+    know raises :class:`ConfigError` here, once, rather than failing every call to the endpoint.
+    """
     out: list[Endpoint] = []
     for url, table in (raw or {}).items():
-        where = f"{origin}: endpoints[{url!r}]"
+        label = redact_url(url) if isinstance(url, str) else None
+        where = f"{origin}: endpoints[{(label or url)!r}]"  # never the credentials of the key
         if not isinstance(url, str) or not url.strip():
             raise ConfigError(f"{where}: the key must be a base URL such as 'http://localhost:8000/v1'")
         if not isinstance(table, Mapping):
@@ -75,17 +86,47 @@ def parse_endpoints(raw: Mapping[str, Any] | None, origin: str) -> tuple[Endpoin
             if table.get("wue") is not None:
                 kw["wue"] = parse_range("wue", table["wue"])
         except AifootprintError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
-        out.append(Endpoint(url=normalize_url(url), **kw))
+            raise ConfigError(
+                f"{where}: {exc}; write a number (pue = 1.3) or a [low, high] range (pue = [1.2, 1.4])"
+            ) from None
+        ep = Endpoint(url=normalize_url(url), label=label or normalize_url(url), **kw)
+        if catalog is not None and (ep.zone or ep.gpu or ep.datacenter):
+            check_endpoint(ep, catalog(), where)
+        out.append(ep)
     return tuple(sorted(out, key=lambda e: -len(e.url)))
 
 
+def check_endpoint(ep: Endpoint, cat: Catalog, where: str) -> None:
+    """Raise a one-line :class:`ConfigError` (endpoint, field, fix) for a zone, gpu or datacenter that the
+    catalogue does not know or cannot estimate with."""
+    field_name = "zone"
+    try:
+        if ep.zone is not None:
+            cat.zone(ep.zone)
+        if ep.gpu is not None:
+            field_name = "gpu"
+            acc = cat.accelerator(ep.gpu)
+            if acc.memory_bandwidth_tb_s is None or not acc.tflops:
+                raise ConfigError(
+                    f"accelerator {acc.key} lacks the bandwidth and throughput figures the energy model "
+                    "needs; name another accelerator (aifootprint.get_catalog().accelerators())"
+                )
+        if ep.datacenter is not None:
+            field_name = "datacenter" if ep.region is None else "datacenter/region"
+            cat.datacenter(ep.datacenter, ep.region)
+    except AifootprintError as exc:
+        raise ConfigError(f"{where}: {field_name}: {' '.join(str(exc).split())}") from None
+
+
 def normalize_url(url: str) -> str:
-    url = url.strip().rstrip("/").lower()
+    """What endpoint keys and base URLs are compared on: ``host[:port]/path`` in lower case, without scheme,
+    trailing slash, user, password or query (so a key matches a client whose URL carries credentials)."""
+    url = (redact_url(url.strip()) or url).lower()
     for scheme in ("https://", "http://"):
         if url.startswith(scheme):
-            return url[len(scheme) :]
-    return url
+            url = url[len(scheme) :]
+            break
+    return url.rstrip("/")
 
 
 class NoImpactsError(Exception):
@@ -114,7 +155,8 @@ class Runtime:
         self.endpoints = endpoints
         self._estimator = estimator
         # (provider, model, response model, server, datacenter, region) -> compiled plan, or why there is none
-        self._targets: dict[tuple[Any, ...], Plan | NoImpactsError] = {}
+        # (NoImpactsError, or the failure of resolving it: computed once, raised again on every such call)
+        self._targets: dict[tuple[Any, ...], Plan | Exception] = {}
         self._generation: tuple[int, int] = (-1, -1)
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
@@ -172,6 +214,8 @@ class Runtime:
         imp: Impacts = _api().impacts_of_plan(
             plan, usage.input_tokens, usage.output_tokens, latency_s, 1, lazy=True
         )
+        if request.warnings:
+            imp = imp.with_warnings(request.warnings)
         if usage.source == "counted" or usage.input_source == "counted":
             return imp.with_warnings(("usage-counted",))
         return imp
@@ -194,21 +238,21 @@ class Runtime:
         if found is None:
             try:
                 found = self._resolve(est, request, response_model)
-            except NoImpactsError as exc:
+            except Exception as exc:  # cached: a failing target is not resolved again on every call
                 found = exc
             if len(self._targets) > 4096:
                 self._targets.clear()
             self._targets[key] = found
-        if isinstance(found, NoImpactsError):
-            raise found
+        if isinstance(found, Exception):
+            raise found.with_traceback(None)  # a fresh traceback each time, not one growing per call
         return found
 
     def _endpoint(self, server: str | None) -> Endpoint | None:
         if not server or not self.endpoints:
             return None
         s = normalize_url(server)
-        for e in self.endpoints:
-            if s.startswith(e.url):
+        for e in self.endpoints:  # longest first; whole segments only ("host:80" is not "host:8000")
+            if s.startswith(e.url) and (len(s) == len(e.url) or s[len(e.url)] == "/"):
                 return e
         return None
 
@@ -253,11 +297,16 @@ class Runtime:
             if ep.wue is not None:
                 kwargs["wue"] = ep.wue
         dc = (ep.datacenter if ep is not None else None) or request.datacenter or request.provider
-        region = (ep.region if ep is not None else None) or request.region
-        if dc and dc != model.provider and _has_datacenter(cat, dc, None):
-            kwargs["provider"] = dc
-        if region and _has_datacenter(cat, kwargs.get("provider", model.provider), region):
-            kwargs["region"] = region
+        if ep is not None and _runs_it_yourself(cat, ep, dc):
+            # Your own server: its facts (zone, pue, wue) or defaults, never those of the provider the SDK
+            # or the model belongs to (an OpenAI-compatible vLLM is not OpenAI on Azure).
+            kwargs["self_hosted"] = f"[endpoints] entry {ep.label} (a server you run)"
+        else:
+            region = (ep.region if ep is not None else None) or request.region
+            if dc and dc != model.provider and _has_datacenter(cat, dc, None):
+                kwargs["provider"] = dc
+            if region and _has_datacenter(cat, kwargs.get("provider", model.provider), region):
+                kwargs["region"] = region
         # Validate once (zone, gpu, ...): a bad endpoint or zone is a configuration error, not a call error.
         try:
             plan = est.plan(model, **kwargs)
@@ -278,6 +327,20 @@ def _api() -> Any:
 
         _api_module = api
     return _api_module
+
+
+def _runs_it_yourself(cat: Any, ep: Endpoint, attributed: str | None) -> bool:
+    """An ``[endpoints]`` entry naming neither ``datacenter`` nor ``region`` describes a server you run;
+    unless the SDK's own attribution is a catalogue row of the user's own machine (operator ``local``:
+    Ollama), which then stays."""
+    if ep.datacenter is not None or ep.region is not None:
+        return False
+    if attributed:
+        try:
+            return bool(cat.datacenter(attributed).operator != "local")
+        except LookupError:
+            pass
+    return True
 
 
 def _has_datacenter(cat: Any, provider: str, region: str | None) -> bool:

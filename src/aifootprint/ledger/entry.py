@@ -123,27 +123,52 @@ class Entry:
         return f"Entry({self.kind}, {self.source}, {what!r}, ts={self.ts:.3f}, error={self.error!r})"
 
 
-_addresses: dict[str, tuple[str | None, int | None]] = {}
+_urls: dict[str, tuple[str | None, int | None, str | None]] = {}
 
 
-def server_address(server: str | None) -> tuple[str | None, int | None]:
-    """``https://user:key@api.example.com:8443/v1?x=y`` -> (``api.example.com``, 8443); never credentials.
-    Cached per URL (an application talks to few servers)."""
-    if not server:
-        return None, None
-    found = _addresses.get(server)
+def _url_parts(server: str) -> tuple[str | None, int | None, str | None]:
+    """(host, port, URL without credentials) of an endpoint URL: the one parser behind
+    :func:`server_address`, :func:`server_host` and :func:`redact_url`. Cached per URL (an application talks
+    to few servers)."""
+    found = _urls.get(server)
     if found is None:
         try:
             parts = urlsplit(server if "://" in server else f"//{server}")
-            found = (parts.hostname, parts.port)
         except ValueError:
-            found = (None, None)
-        if len(_addresses) < 1024:
-            _addresses[server] = found
+            found = (None, None, None)
+        else:
+            hostport = parts.netloc.rpartition("@")[2]  # user:password@ dropped
+            shown = f"{parts.scheme}://{hostport}{parts.path}" if parts.scheme else f"{hostport}{parts.path}"
+            try:
+                port = parts.port
+            except ValueError:  # not a number, or out of range
+                port = None
+            found = (parts.hostname, port, shown)
+        if len(_urls) < 1024:
+            _urls[server] = found
     return found
+
+
+def server_address(server: str | None) -> tuple[str | None, int | None]:
+    """``https://user:key@api.example.com:8443/v1?x=y`` -> (``api.example.com``, 8443); never credentials."""
+    if not server:
+        return None, None
+    host, port, _ = _url_parts(server)
+    return host, port
 
 
 def server_host(server: str | None) -> str | None:
     """``host[:port]`` of an endpoint URL, as the ledger stores it."""
     host, port = server_address(server)
     return None if host is None else (f"{host}:{port}" if port else host)
+
+
+def redact_url(server: str | None) -> str | None:
+    """``https://user:key@api.example.com:8443/v1?api_key=k#x`` -> ``https://api.example.com:8443/v1``.
+
+    The URL as records, log lines and error messages show it: without user and password and without the query
+    and fragment (where keys and tokens are put), all of them dropped whatever their names. ``None`` when the
+    URL cannot be parsed."""
+    if not server:
+        return None
+    return _url_parts(server)[2]

@@ -46,6 +46,7 @@ class Request:
     server: str | None = None  # base URL (or host) the SDK talks to; matched against configured endpoints
     region: str | None = None  # provider region when the SDK knows it (AWS, Vertex AI, Azure)
     datacenter: str | None = None  # who runs the servers when not ``provider`` (AnthropicVertex -> "google")
+    warnings: tuple[str, ...] = ()  # codes added to the call's impacts (``model-defaulted``)
 
 
 @dataclass(slots=True)

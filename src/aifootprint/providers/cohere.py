@@ -15,7 +15,8 @@
 
 Usage (https://docs.cohere.com/reference/chat): ``usage.tokens`` (what the model processed, prompt template
 included) and ``usage.billed_units`` (what is billed); ``tokens`` is used when present, else ``billed_units``;
-``usage.cached_tokens`` counts prompt tokens served from the cache. The responses carry no model id.
+``usage.cached_tokens`` counts prompt tokens served from the cache. The responses carry no model id: a v1 chat
+that names no model is attributed to the default of Cohere's API reference (warning ``model-defaulted``).
 ``BedrockClientV2`` (a ``ClientV2`` that signs and reroutes its requests to Amazon Bedrock) is attributed
 to ``bedrock`` in the client's AWS region.
 """
@@ -53,6 +54,14 @@ WRAPS: Final = (
     WrapSpec("cohere.raw_base_client", "RawBaseCohere.chat"),
     WrapSpec("cohere.raw_base_client", "AsyncRawBaseCohere.chat"),
 )
+
+
+#: The model of a v1 chat (or chat_stream: the same request with ``stream``) that names none: "Defaults to
+#: command-r-plus-08-2024" (``model`` in https://docs.cohere.com/v1/reference/chat; the SDK's docstring gives
+#: no default). v2 chat requires ``model``.
+V1_DEFAULT_MODEL: Final = "command-r-plus-08-2024"
+_V1_MODULES: Final = frozenset({"cohere.base_client", "cohere.raw_base_client"})
+_DEFAULTED: Final = ("model-defaulted",)
 
 
 def _class_names(instance: object) -> frozenset[str]:
@@ -96,6 +105,14 @@ def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mappin
         if any(n.startswith("Bedrock") for n in names):
             return Request(provider="bedrock", model=model, stream=stream, region=region)
         return Request(provider="cohere", model=model, stream=stream, region=region, datacenter="bedrock")
+    if model is None and spec.module in _V1_MODULES:  # the API serves its documented default model
+        return Request(
+            provider="cohere",
+            model=V1_DEFAULT_MODEL,
+            stream=stream,
+            server=base_url(instance),
+            warnings=_DEFAULTED,
+        )
     return Request(provider="cohere", model=model, stream=stream, server=base_url(instance))
 
 

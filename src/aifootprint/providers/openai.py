@@ -16,6 +16,7 @@ from ._base import (
     Observed,
     Request,
     WrapSpec,
+    add_choice_deltas,
     attr_chain,
     fields,
     is_stainless_raw,
@@ -168,15 +169,7 @@ def observe_chunk(chunk: Any, o: Observed) -> None:
             o.model = model
     choices = f.get("choices")
     if choices:
-        delta = fields(fields(choices[0]).get("delta"))
-        text = delta.get("content")
-        if text:
-            o.add_text(text)
-        elif delta.get("tool_calls"):
-            for call in delta["tool_calls"]:
-                o.add_text(attr_chain(call, "function", "arguments"))
-        else:
-            o.add_text(delta.get("reasoning_content"))
+        add_choice_deltas(choices, o)  # every choice (n > 1); content, reasoning, tool-call arguments
 
 
 def observe_stream_end(stream: Any, o: Observed) -> None:
