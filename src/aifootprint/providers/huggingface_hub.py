@@ -13,8 +13,8 @@ user's configured endpoints.
 Server: where the SDK sends the call. With a Hugging Face token, a named provider is reached through the
 router: at ``router.huggingface.co/<provider>/...`` with the provider's model id, except chat completions
 from huggingface_hub 2.5, which go to the router's own ``/v1/chat/completions`` as ``model:provider``
-(the router resolves the provider's model id). Which of the two the installed SDK does is asked of its
-provider helper once per provider (:func:`_routes_through_router`). With the provider's own key, the
+(the router resolves the provider's model id). Which of the two the installed SDK does is read off its
+provider helper, once per provider (:func:`_routes_through_router`). With the provider's own key, the
 provider is called directly.
 
 Usage: chat completions report OpenAI-style ``usage`` (on the last stream chunk when the server sends
