@@ -11,6 +11,7 @@ import pytest
 
 from aifootprint.errors import LedgerError
 from aifootprint.ledger import Store, schema
+from aifootprint.ledger import store as store_module
 from aifootprint.ledger.ledger import row_context
 
 from .helpers import T0, entry, failed
@@ -67,6 +68,36 @@ def test_another_applications_database_is_refused_and_left_untouched(tmp_path: P
     with pytest.raises(LedgerError, match=r"another application \(tables: users\)"):
         Store(path)
     assert digest(path) == before
+
+
+@pytest.mark.parametrize("during", [1, 2], ids=["read-only check", "read-write check"])
+def test_a_ledger_another_process_creates_during_the_checks_is_ours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, during: int
+) -> None:
+    """Another process commits the whole schema between our reads of the file's identity (application id,
+    user version) and of its tables: all of them must come from one snapshot, or our own new ledger looks
+    like another application's (its tables, with the application id read before they existed)."""
+    path = tmp_path / "l.db"
+    creating = sqlite3.connect(path, isolation_level=None)
+    creating.execute("PRAGMA journal_mode = WAL")  # where a creating process is just before BEGIN IMMEDIATE
+    creating.close()
+    read_identity = store_module._identity
+    calls: list[int] = []
+
+    def identity_then_another_process_creates(db: sqlite3.Connection) -> tuple[int, int]:
+        found = read_identity(db)
+        calls.append(len(calls) + 1)
+        if calls[-1] == during:
+            other = Store(path)  # the other process: creates, migrates and commits right now
+            other.close()
+        return found
+
+    monkeypatch.setattr(store_module, "_identity", identity_then_another_process_creates)
+    store = Store(path)
+    assert calls[during - 1] == during and len(calls) > during  # it did create in between
+    assert read_identity(store.db) == (schema.APPLICATION_ID, schema.SCHEMA_VERSION)
+    assert store.count() == 0
+    store.close()
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:

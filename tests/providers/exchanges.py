@@ -10,6 +10,10 @@ One JSON file per exchange, in ``tests/providers/exchanges/<provider>/<name>.jso
                                           # or "ndjson": [{...}, ...], or "text": "...", or "body_hex": "..."
     }
 
+Where SDK versions send the same call in two documented forms (a different path, a different model id in
+the body), ``"request": {"one_of": [{...}, {...}]}`` lists them: a request must match one form entirely
+(method, path and body together); ``Seen.form`` says which one it matched.
+
 ``Exchange.handler(httpx_module)`` serves it through ``httpx.MockTransport`` / ``httpx2.MockTransport``;
 ``Exchange.body()`` gives the raw bytes for a local HTTP server. Every request seen is kept in
 ``Exchange.requests`` (method, path, parsed JSON body) so tests can check what the SDK sent.
@@ -32,6 +36,19 @@ class Seen:
     path: str
     json: Any
     headers: dict[str, str]
+    form: int = 0  # index of the request form it matched in ``"one_of"`` (0 without alternatives, -1: none)
+
+
+def _mismatch(want: dict[str, Any], method: str, path: str, parsed: Any) -> str | None:
+    """Why a request does not match one request form, or ``None`` when it does."""
+    if "method" in want and method != want["method"]:
+        return f"expected {want['method']}, SDK sent {method}"
+    if "path" in want and path != want["path"]:
+        return f"expected path {want['path']}, SDK sent {path}"
+    for k, v in want.get("json_subset", {}).items():
+        if not (isinstance(parsed, dict) and parsed.get(k) == v):
+            return f"expected body {k}={v!r}, SDK sent {parsed!r}"
+    return None
 
 
 @dataclass
@@ -84,13 +101,11 @@ class Exchange:
                 parsed = json.loads(body)
             except ValueError:
                 parsed = None
-        self.requests.append(Seen(method, path, parsed, headers))
-        if "method" in want:
-            assert method == want["method"], f"{self.name}: expected {want['method']}, SDK sent {method}"
-        if "path" in want:
-            assert path == want["path"], f"{self.name}: expected path {want['path']}, SDK sent {path}"
-        for k, v in want.get("json_subset", {}).items():
-            assert isinstance(parsed, dict) and parsed.get(k) == v, f"{self.name}: body {k}={parsed!r}"
+        forms: list[dict[str, Any]] = want.get("one_of", [want])
+        problems = [_mismatch(form, method, path, parsed) for form in forms]
+        matched = next((i for i, problem in enumerate(problems) if problem is None), None)
+        self.requests.append(Seen(method, path, parsed, headers, -1 if matched is None else matched))
+        assert matched is not None, f"{self.name}: " + "; or ".join(str(p) for p in problems)
 
     def handler(self, httpx_module: Any) -> Callable[[Any], Any]:
         """A MockTransport handler for ``httpx`` or ``httpx2`` (pass the module)."""

@@ -213,20 +213,29 @@ def client(**kwargs: Any) -> InferenceClient:
     return InferenceClient(**{"api_key": TOKEN, **kwargs})
 
 
+def routed(hf_provider: str) -> str:
+    """Where the installed SDK sends a chat completion for ``hf_provider`` with an HF token: the router's own
+    endpoint (huggingface_hub 2.5) or the provider's route on the router (before). The adapter's reading
+    of the SDK, checked against the request a real call sends in
+    ``test_provider_routing_is_recorded_with_the_provider``."""
+    via_router = hf._routes_through_router(hf_provider, "conversational")
+    return hf.ROUTER if via_router else f"{hf.ROUTER}/{hf_provider}"
+
+
 @pytest.mark.parametrize(
     ("client_kwargs", "call_kwargs", "want"),
     [
         ({}, {"model": LLAMA_8B}, ("huggingface", LLAMA_8B, hf.ROUTER)),
         ({"provider": "auto"}, {"model": LLAMA_8B}, ("huggingface", LLAMA_8B, hf.ROUTER)),
         ({"model": LLAMA_8B}, {}, ("huggingface", LLAMA_8B, hf.ROUTER)),
-        ({"provider": "groq"}, {"model": LLAMA_70B}, ("groq", LLAMA_70B, f"{hf.ROUTER}/groq")),
-        ({"provider": "together"}, {"model": LLAMA_70B}, ("together", LLAMA_70B, f"{hf.ROUTER}/together")),
+        ({"provider": "groq"}, {"model": LLAMA_70B}, ("groq", LLAMA_70B, routed("groq"))),
+        ({"provider": "together"}, {"model": LLAMA_70B}, ("together", LLAMA_70B, routed("together"))),
         (
             {"provider": "hf-inference"},
             {"model": LLAMA_8B},
             ("huggingface", LLAMA_8B, f"{hf.ROUTER}/hf-inference"),
         ),
-        ({"provider": "novita"}, {"model": LLAMA_8B}, ("huggingface", LLAMA_8B, f"{hf.ROUTER}/novita")),
+        ({"provider": "novita"}, {"model": LLAMA_8B}, ("huggingface", LLAMA_8B, routed("novita"))),
         (
             {"provider": "groq", "api_key": "gsk_own"},
             {"model": LLAMA_70B},
@@ -265,6 +274,7 @@ def test_request_stream_flag_operation_and_async_client() -> None:
         TEXT, client(provider="hf-inference"), (PROMPT,), {"model": LLAMA_8B, "stream": True}
     )
     assert req is not None and (req.operation, req.stream) == ("text", True)
+    # no model: the SDK cannot hand it to the router as "model:groq" (nor call Groq at all)
     req = hf.ADAPTER.request(CHAT, AsyncInferenceClient(api_key=TOKEN, provider="groq"), (MESSAGES,), {})
     assert req is not None and (req.provider, req.model, req.server) == ("groq", None, f"{hf.ROUTER}/groq")
 
@@ -322,14 +332,18 @@ def records() -> Iterator[list[Any]]:
 def test_provider_routing_is_recorded_with_the_provider(records: list[Any]) -> None:
     import aifootprint as af
 
-    resp = sync_call(
-        load("huggingface_hub/chat_completion_groq"),
-        lambda c: c.chat_completion(MESSAGES, model=LLAMA_70B),
-        provider="groq",
-    )
+    ex = load("huggingface_hub/chat_completion_groq")
+    resp = sync_call(ex, lambda c: c.chat_completion(MESSAGES, model=LLAMA_70B), provider="groq")
     (rec,) = records
     assert (rec.provider, rec.model, rec.response_model) == ("groq", LLAMA_70B, "llama-3.3-70b-versatile")
-    assert rec.server == f"{hf.ROUTER}/groq" and rec.instrument == "huggingface_hub"
+    # The server is where the SDK really sent the call: the provider's route on the router with Groq's
+    # model id (huggingface_hub before 2.5), or the router's own endpoint with "<Hub id>:groq" (2.5).
+    (sent,) = ex.requests
+    if sent.path == "/v1/chat/completions":
+        assert sent.json["model"] == f"{LLAMA_70B}:groq" and rec.server == hf.ROUTER
+    else:
+        assert sent.path == "/groq/openai/v1/chat/completions" and rec.server == f"{hf.ROUTER}/groq"
+    assert routed("groq") == rec.server and rec.instrument == "huggingface_hub"
     imp = af.impacts_of(resp)
     assert imp is not None and imp.model == f"huggingface/{LLAMA_70B}"
 

@@ -95,7 +95,7 @@ class Store:
         """Is the file ours? Asked on a read-only connection, so a foreign file is never touched."""
         uri = "file:" + urllib.parse.quote(str(self.path.absolute())) + "?mode=ro"
         try:
-            ro = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+            ro = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         except sqlite3.Error:
             return  # not openable read-only here (e.g. a WAL file without its -shm): the checks run again
         try:
@@ -106,18 +106,14 @@ class Store:
             ro.close()
 
     def _check_identity(self, db: sqlite3.Connection) -> tuple[int, int]:
-        app_id, version = _identity(db)
-        if app_id != schema.APPLICATION_ID:
-            objects = [
-                r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
-            ]
-            if objects or app_id != 0 or version != 0:
-                shown = ", ".join(objects[:5]) + (", ..." if len(objects) > 5 else "")
-                raise LedgerError(
-                    f"ledger {self.path} is a SQLite database of another application "
-                    f"(tables: {shown or 'none'}); it was left untouched: point AIFOOTPRINT_LEDGER at "
-                    "another path"
-                )
+        app_id, version, objects = _identity_and_objects(db)
+        if app_id != schema.APPLICATION_ID and (objects or app_id != 0 or version != 0):
+            shown = ", ".join(objects[:5]) + (", ..." if len(objects) > 5 else "")
+            raise LedgerError(
+                f"ledger {self.path} is a SQLite database of another application "
+                f"(tables: {shown or 'none'}); it was left untouched: point AIFOOTPRINT_LEDGER at "
+                "another path"
+            )
         if version > schema.SCHEMA_VERSION:
             raise LedgerError(
                 f"ledger {self.path} has schema version {version}, newer than this aifootprint supports "
@@ -318,6 +314,28 @@ def _identity(db: sqlite3.Connection) -> tuple[int, int]:
     app_id = db.execute("PRAGMA application_id").fetchone()[0]
     version = db.execute("PRAGMA user_version").fetchone()[0]
     return int(app_id), int(version)
+
+
+def _identity_and_objects(db: sqlite3.Connection) -> tuple[int, int, list[str]]:
+    """Application id, user version and (for a file that is not ours) its schema objects, read in one
+    read transaction, hence from one state of the file.
+
+    In autocommit mode each statement reads the latest commit. Another process creating this ledger
+    commits its tables and its identity together, but if that commit falls between our reads, its tables
+    appear beside the application id read before it: our own new ledger would pass for another
+    application's. In a transaction, a WAL-mode file is read from one snapshot while the creator commits;
+    before WAL, the transaction's shared lock keeps the creator waiting for a moment.
+    """
+    db.execute("BEGIN")  # deferred: the first read starts the read transaction
+    try:
+        app_id, version = _identity(db)
+        if app_id == schema.APPLICATION_ID:
+            return app_id, version, []
+        query = "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        return app_id, version, [r[0] for r in db.execute(query)]
+    finally:
+        if db.in_transaction:
+            db.execute("ROLLBACK")  # nothing was written: ends the read transaction
 
 
 def _describe(exc: sqlite3.Error) -> str:

@@ -10,6 +10,13 @@ model id is looked up first, then the model id the provider answered with. A URL
 ``base_url`` (Inference Endpoints, a local TGI or vLLM server) is the ``server``, matched against the
 user's configured endpoints.
 
+Server: where the SDK sends the call. With a Hugging Face token, a named provider is reached through the
+router: at ``router.huggingface.co/<provider>/...`` with the provider's model id, except chat completions
+from huggingface_hub 2.5, which go to the router's own ``/v1/chat/completions`` as ``model:provider``
+(the router resolves the provider's model id). Which of the two the installed SDK does is read off its
+provider helper, once per provider (:func:`_routes_through_router`). With the provider's own key, the
+provider is called directly.
+
 Usage: chat completions report OpenAI-style ``usage`` (on the last stream chunk when the server sends
 it); text generation reports ``details.generated_tokens`` (and, for streams, ``details.input_length``)
 only with ``details=True``; otherwise the generated text is counted. Response objects are dataclasses
@@ -19,6 +26,8 @@ holding dicts, so fields are read as attributes first, then as keys.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -83,6 +92,29 @@ def _direct_base_url(hf_provider: str, task: str) -> str | None:
     return base if isinstance(base, str) else None
 
 
+@functools.lru_cache(maxsize=128)
+def _routes_through_router(hf_provider: str, task: str) -> bool:
+    """Whether the SDK hands this provider's ``task`` calls (with an HF token) to its auto-router helper,
+    which posts ``model:provider`` to the router's own endpoint (huggingface_hub 2.5 for chat
+    completions), rather than to ``router.huggingface.co/<provider>`` with the provider's model id.
+
+    Read off the SDK, not its version: the provider helper's ``prepare_request`` refers to the class of
+    the SDK's own auto router (``CONVERSATIONAL_AUTO_ROUTER``). Nothing of the SDK is run: preparing a
+    request builds headers, which may fetch a registry from the Hub. Anything unexpected: no.
+    """
+    try:
+        from huggingface_hub.inference._providers import CONVERSATIONAL_AUTO_ROUTER, PROVIDERS
+
+        helper = PROVIDERS[hf_provider][task]  # type: ignore[index]
+        prepare = inspect.unwrap(type(helper).prepare_request)
+        names = prepare.__code__.co_names
+        scope = prepare.__globals__
+    except Exception:
+        return False
+    router = type(CONVERSATIONAL_AUTO_ROUTER)
+    return any(scope.get(name) is router for name in names)
+
+
 def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Request:
     client_model = getattr(instance, "model", None)  # model id, or a URL (``base_url=``)
     call_model = kwargs.get("model")
@@ -107,9 +139,12 @@ def request(spec: WrapSpec, instance: Any, args: tuple[Any, ...], kwargs: Mappin
     if hf_provider is None or hf_provider == "auto":
         return Request("huggingface", model, spec.operation, stream, server=ROUTER)
     token = getattr(instance, "token", None)
+    task = _TASKS.get(spec.operation, "conversational")
     server: str | None = f"{ROUTER}/{hf_provider}"
     if isinstance(token, str) and not token.startswith("hf_"):  # the provider's own key: called directly
-        server = _direct_base_url(hf_provider, _TASKS.get(spec.operation, "conversational")) or server
+        server = _direct_base_url(hf_provider, task) or server
+    elif model is not None and _routes_through_router(hf_provider, task):
+        server = ROUTER  # "org/model:groq" to the router's own endpoint (huggingface_hub 2.5 chat)
     provider = CATALOGUE_PROVIDERS.get(hf_provider, "huggingface")
     return Request(provider, model, spec.operation, stream, server=server)
 

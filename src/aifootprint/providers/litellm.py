@@ -184,7 +184,8 @@ def observe_chunk(chunk: object, observed: Observed) -> None:
         return
     add_choice_deltas(fast_field(chunk, "choices"), observed)
     # Without stream_options, LiteLLM puts the provider's usage in the final chunk's hidden params; it is
-    # all zeros when the provider sent none (LiteLLM's own token count comes later, off the chunk).
+    # all zeros when the provider sent none (LiteLLM's own token count comes later: off the chunk, or, from
+    # LiteLLM 1.110 at least, in place of the zeros once the stream has ended, after the chunk was observed).
     hidden_usage = _hidden_usage(chunk)
     if hidden_usage is not None and (
         as_count(fast_field(hidden_usage, "prompt_tokens"))
