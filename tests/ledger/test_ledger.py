@@ -421,3 +421,29 @@ def test_an_unusable_default_place_does_not_stop_instrument(
     with pytest.raises(LedgerError, match="cannot create its directory"):
         af.instrument(["openai"], ledger=blocker / "x" / "ledger.db")  # asked for: an error
     af.uninstrument()
+
+
+def test_a_lazy_ledger_opens_on_its_first_write_and_an_unusable_file_is_logged_not_raised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from aifootprint._log import reset_log_once
+
+    reset_log_once()
+    lazy = Ledger(tmp_path / "new" / "l.db", flush_interval=60, lazy=True)
+    assert lazy._store is None and not (tmp_path / "new").exists()  # nothing touched yet
+    lazy.record(entry(1))
+    assert lazy.flush() == 1 and lazy._store is not None
+    lazy.close()
+    assert count(lazy.path) == 1
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("my notes\n", encoding="utf-8")
+    with pytest.raises(LedgerError, match="not a SQLite database"):
+        Ledger(foreign)  # a ledger named by the user fails at once
+    bad = Ledger(foreign, flush_interval=60, lazy=True)  # created for a measurement: never raises
+    bad.record(entry(1))
+    assert bad.flush() == 0 and bad.dropped == 1
+    bad.record(entry(2))  # ignored from now on
+    assert bad.pending == 0
+    bad.close()
+    assert "no ledger: ledger" in caplog.text and "not a SQLite database" in caplog.text
+    assert foreign.read_text(encoding="utf-8") == "my notes\n"

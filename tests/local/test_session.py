@@ -336,7 +336,7 @@ def test_the_quick_zone_check_knows_exactly_the_catalogue_zones(
         '[zones."LAB-1"]\nparent = "FRA"\ngwp_kgco2eq_per_kwh = 0.05\nsource = "our lab"\n', encoding="utf-8"
     )
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(_state, "_estimator", None)
+    _state.reset()  # settings (and config files) are read once per process, until reset()
     assert session._known_zone("lab-1") == "LAB-1"
     with pytest.raises(UnknownZoneError, match="LAB-2"):
         session._known_zone("LAB-2")
@@ -445,25 +445,45 @@ def test_a_forked_child_leaving_the_block_records_nothing(
 def test_stop_does_not_wait_for_the_ledger_to_open(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import time
 
-    from aifootprint.ledger import ledger as ledger_module
+    from aifootprint.ledger import store as store_module
+    from aifootprint.ledger.ledger import flush
 
     rig = h100_rig(monkeypatch)
     path = tmp_path / "slow.db"
     monkeypatch.setenv("AIFOOTPRINT_LEDGER", str(path))
-    real_open = ledger_module.open_default
+    opened_by: list[str] = []
 
-    def slow_open(setting: object = None, **kw: bool) -> object:
-        time.sleep(0.5)  # a busy file, a slow disk
-        return real_open(setting, **kw)  # type: ignore[arg-type]
+    class SlowStore(store_module.Store):
+        def __init__(self, *args: object, **kw: bool) -> None:
+            opened_by.append(threading.current_thread().name)
+            time.sleep(0.5)  # a busy file, a slow disk
+            super().__init__(*args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ledger_module, "open_default", slow_open)
+    monkeypatch.setattr(store_module, "Store", SlowStore)
     t0 = time.monotonic()
     with Measurement("quick", zone="FRA"):
         rig.run(1, gpu_0=1)
     assert time.monotonic() - t0 < 0.4  # the entry waits for the ledger, not the caller
-    ledger_module.flush()  # waits for the opener, which hands the entry over
+    assert opened_by == []  # neither start() nor stop() opened the file
+    flush()  # opens the file and writes the entry
     names = [r["operation"] for r in recorded(path)]
-    assert names == ["quick"]
+    assert names == ["quick"] and opened_by
+
+
+def test_a_measurement_imports_no_sqlite_and_starts_no_thread_but_the_writer(tmp_path: Path) -> None:
+    """The process-wide ledger a measurement creates opens its file on the writer thread: the caller's
+    thread imports no SQLite, and there is no opener thread."""
+    ledger = run_script(
+        tmp_path,
+        "import sys, threading, aifootprint\n"
+        "with aifootprint.measure('first', zone='FRA'):\n"
+        "    names = {t.name for t in threading.enumerate()}\n"
+        "assert 'sqlite3' not in sys.modules, 'sqlite3 imported by start/stop'\n"
+        "assert names == {'MainThread'}, names\n"
+        "assert aifootprint.get_ledger() is not None\n"
+        "assert aifootprint.flush() == 1\n",
+    )
+    assert [r["operation"] for r in recorded(ledger)] == ["first"]
 
 
 def test_an_explicit_choice_of_no_ledger_is_followed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -534,19 +554,22 @@ def test_a_multiprocessing_child_records_its_measurement(tmp_path: Path) -> None
     assert [r["operation"] for r in recorded(ledger)] == ["child job"]
 
 
-def test_the_measurement_opener_never_overrides_a_later_choice(
+def test_measurements_follow_the_program_s_choice_of_ledger(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from aifootprint.ledger import ledger as ledger_module
+    from aifootprint import _state
+    from aifootprint.ledger.ledger import default_for_measurement
 
+    rig = h100_rig(monkeypatch)
     monkeypatch.setenv("AIFOOTPRINT_LEDGER", str(tmp_path / "configured.db"))
-    chosen = open_default(tmp_path / "team.db")  # instrument(ledger=...) ran meanwhile
-    assert ledger_module.open_default(None, unless_chosen=True) is chosen  # an open ledger is kept
-    close_default()
-    ledger_module.choice = tmp_path / "team.db"  # chosen, not open yet: the opener must not open another
-    assert ledger_module.open_default(None, unless_chosen=True) is None
+    chosen = open_default(tmp_path / "team.db")  # instrument(ledger=...)
+    assert chosen is not None and default_for_measurement() is chosen  # an open ledger is kept
+    chosen.close()  # closed behind the program's back: the choice still holds
+    assert _state.ledger_choice() == tmp_path / "team.db"
+    with Measurement("x", zone="FRA"):
+        rig.run(1, gpu_0=1)
+    assert [r["operation"] for r in recorded(tmp_path / "team.db")] == ["x"]
     assert not (tmp_path / "configured.db").exists()
-    ledger_module.choice = None
 
 
 def test_a_run_still_open_at_exit_is_recorded_as_incomplete(tmp_path: Path) -> None:

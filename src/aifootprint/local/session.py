@@ -189,7 +189,7 @@ class Measurement:
             self._token = _ACTIVE.set(self)
             self._state = "running"
         if self._recording:
-            _open_ledger_soon()
+            _prepare_ledger()
         elif self.record is None and self.parent is None and blocking:
             log_once(
                 ("measure-not-recorded", blocking[0].name),
@@ -516,13 +516,13 @@ class Measurement:
         try:
             from ..ledger import hub
 
-            if not _ledger_wanted() and not _opening and not hub.subscribers():
+            if not hub.subscribers():
                 return  # no ledger, no exporter: nobody to tell
             from ..ledger.entry import Entry
 
             r = self._reading
             assert r is not None and self.started_at is not None
-            _deliver(
+            hub.publish(
                 Entry(
                     kind="local",
                     ts=self.started_at,
@@ -650,106 +650,17 @@ def _running_ancestor(m: Measurement | None) -> Measurement | None:
     return m
 
 
-_ledger_lock = threading.Lock()
-_ledger_opener: threading.Thread | None = None
-_opening = False  # the opener thread runs; entries wait in _pending until it has finished
-_pending: list[Any] = []
-_ledger_off = False  # the settings say there is no ledger: do not ask again
-_LEDGER_OFF = ("off", "false", "no", "0", "none")
-_exit_hook = False
-
-
-def _ledger_open() -> bool:
-    import sys
-
-    module = sys.modules.get("aifootprint.ledger.ledger")
-    led = getattr(module, "_default", None)
-    return led is not None and not led._closed
-
-
-def _ledger_choice() -> object:
-    """The ledger the program chose explicitly (``instrument(ledger=...)``, ``--ledger``), if any."""
-    import sys
-
-    return getattr(sys.modules.get("aifootprint.ledger.ledger"), "choice", None)
-
-
-def _ledger_wanted() -> bool:
-    choice = _ledger_choice()
-    if choice is False or (isinstance(choice, str) and choice.strip().lower() in _LEDGER_OFF):
-        return False
-    return not (
-        _ledger_off
-        or _ledger_open()
-        or (choice is None and os.environ.get("AIFOOTPRINT_LEDGER", "").strip().lower() in _LEDGER_OFF)
-    )
-
-
-def _open_ledger_soon() -> None:
-    """Open the process-wide ledger on a thread while the measured work runs (reading the config file,
-    importing SQLite and preparing the file take milliseconds that start() should not); again after a
-    ``close_default()``, never again once the settings said the ledger is off."""
-    global _ledger_opener, _opening, _exit_hook  # noqa: PLW0603 - one opener at a time per process
-    if not _ledger_wanted():
-        return
-    with _ledger_lock:
-        if _opening:
-            return
-        _opening = True
-        if not _exit_hook:
-            import atexit
-
-            atexit.register(_drain_at_exit)
-            _exit_hook = True
-        _finalize_in_multiprocessing_child()
-        t = threading.Thread(target=_open_ledger, name="aifootprint-ledger-open", daemon=True)
-        _ledger_opener = t
-        t.start()
-
-
-def _open_ledger() -> None:
-    global _ledger_off, _opening  # noqa: PLW0603
+def _prepare_ledger() -> None:
+    """A recorded measurement starts: make sure the process-wide ledger exists (created without opening
+    its file: the writer thread does that), and that runs still open at exit are recorded as incomplete."""
     try:
-        from ..ledger.ledger import get_ledger, open_default
+        from .._state import before_exit
+        from ..ledger.ledger import default_for_measurement
 
-        choice = _ledger_choice()
-        opened = open_default(choice, unless_chosen=True)  # type: ignore[arg-type]
-        if opened is None and choice is None and _ledger_choice() is None and get_ledger() is None:
-            _ledger_off = True  # the settings say no ledger
+        before_exit(_stop_open_runs)
+        default_for_measurement()
     except Exception:  # a ledger that cannot be used must not stop the work: the entry is not recorded
         log_once(("measure-ledger-open",), "aifootprint: the ledger could not be opened", exc_info=True)
-    finally:
-        with _ledger_lock:
-            _opening = False
-            waiting = _pending[:]
-            _pending.clear()
-        _deliver_now(waiting)
-
-
-def _deliver(entry: Any) -> None:
-    """Send an entry to the ledger and exporters; while the ledger is being opened, the opener sends it
-    when done (``stop()`` does not wait for it)."""
-    _open_ledger_soon()
-    with _ledger_lock:
-        if _opening:
-            _pending.append(entry)
-            return
-    _deliver_now([entry])
-
-
-def _deliver_now(entries: list[Any]) -> None:
-    if not entries:
-        return
-    from ..ledger import hub
-
-    for e in entries:
-        hub.publish(e)
-
-
-def _join_opener(timeout: float) -> None:
-    t = _ledger_opener
-    if t is not None and t.is_alive() and t is not threading.current_thread():
-        t.join(timeout)
 
 
 def _stop_open_runs() -> None:
@@ -762,43 +673,13 @@ def _stop_open_runs() -> None:
         m.stop(complete=False)
 
 
-def _drain_at_exit() -> None:
-    """At exit: record the runs still open, let the opener finish and write what it delivered (the
-    ledger's own exit hook may have run already: hooks run last registered first; it calls this too)."""
-    _stop_open_runs()
-    _join_opener(10.0)
-    if _ledger_open():
-        from ..ledger.ledger import flush
-
-        flush()
-
-
-_finalizer_pid = 0
-
-
-def _finalize_in_multiprocessing_child() -> None:
-    """A multiprocessing child made by fork ends with ``os._exit()``: atexit hooks do not run there, its
-    multiprocessing finalizers do. Register the exit drain there too, once per process."""
-    global _finalizer_pid  # noqa: PLW0603
-    import sys
-
-    mp = sys.modules.get("multiprocessing.util")
-    pid = os.getpid()
-    if mp is not None and _finalizer_pid != pid:
-        _finalizer_pid = pid
-        mp.Finalize(None, _drain_at_exit, exitpriority=10)
-
-
-def _forget_ledger_opener() -> None:
-    global _ledger_opener, _opening, _ledger_lock, _running_lock
-    _ledger_opener, _opening = None, False
-    _pending.clear()  # the parent's entries are the parent's to write
-    _ledger_lock, _running_lock = threading.Lock(), threading.Lock()  # a lock held at fork stays held
+def _forget_running() -> None:
+    global _running_lock  # noqa: PLW0603
+    _running_lock = threading.Lock()  # a lock held at fork stays held in the child
 
 
 if hasattr(os, "register_at_fork"):
-    # A fork while the opener imports SQLite would leave the child with an import lock nobody releases.
-    os.register_at_fork(before=lambda: _join_opener(5.0), after_in_child=_forget_ledger_opener)
+    os.register_at_fork(after_in_child=_forget_running)
 
 _zone_codes: dict[str, str] = {}
 
