@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import aifootprint as af
 from aifootprint._labels import labels
 from aifootprint._state import default_estimator
 from aifootprint.errors import InputError, UnknownHardwareError, UnknownZoneError
@@ -324,11 +325,11 @@ def test_the_quick_zone_check_knows_exactly_the_catalogue_zones(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from aifootprint import _state
-    from aifootprint.local import session
+    from aifootprint.local import impacts as session
 
     monkeypatch.setattr(_state, "_estimator", None)
     session._zone_codes.clear()
-    assert session._known_zone("fra") == "FRA"
+    assert session.known_zone("fra") == "FRA"
     assert _state.built_estimator() is None  # the catalogue was not loaded for it
     assert set(session._zone_codes) == {z.code.upper() for z in default_estimator().catalog.zones()}
     # a zone of the config file
@@ -337,9 +338,9 @@ def test_the_quick_zone_check_knows_exactly_the_catalogue_zones(
     )
     monkeypatch.chdir(tmp_path)
     _state.reset()  # settings (and config files) are read once per process, until reset()
-    assert session._known_zone("lab-1") == "LAB-1"
+    assert session.known_zone("lab-1") == "LAB-1"
     with pytest.raises(UnknownZoneError, match="LAB-2"):
-        session._known_zone("LAB-2")
+        session.known_zone("LAB-2")
 
 
 def test_the_ledger_is_opened_while_the_work_runs_and_again_after_a_close(
@@ -393,6 +394,7 @@ def test_the_configured_zone_is_checked_before_the_work(monkeypatch: pytest.Monk
     with pytest.raises(UnknownZoneError), Measurement("x"):
         pass
     monkeypatch.setenv("AIFOOTPRINT_ZONE", "fra")
+    af.reset()  # settings are read once per process, until reset()
     with Measurement("x", record=False) as m:
         pass
     assert m.zone == "FRA" and m.impacts.zone == "FRA"
@@ -419,7 +421,7 @@ def test_only_one_recorded_measurement_at_a_time(monkeypatch: pytest.MonkeyPatch
     assert names == ["serve"] and "measurement-overlap" in outer.impacts.warnings
     with Measurement("alone", zone="FRA") as alone:
         pass
-    assert alone._recording
+    assert alone.recording
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
@@ -512,7 +514,7 @@ def test_a_run_left_open_in_its_own_context_is_no_parent_and_says_why_others_are
     contextvars.copy_context().run(left_open.start)  # as the framework hooks start theirs
     with Measurement("later", zone="FRA") as later:
         rig.run(1, gpu_0=1)
-    assert later.parent is None and not later._recording
+    assert later.parent is None and not later.recording
     assert "'later' is not recorded while 'train'" in caplog.text
     left_open.stop()
 
@@ -582,3 +584,51 @@ def test_a_run_still_open_at_exit_is_recorded_as_incomplete(tmp_path: Path) -> N
     )
     rows = {r["operation"]: r for r in recorded(ledger)}
     assert rows["never stopped"]["complete"] == 0 and rows["done"]["complete"] == 1
+
+
+def test_configure_wins_over_the_environment_for_measurements_as_for_estimates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every setting goes through _state.current_settings(): configure(zone=...) beats AIFOOTPRINT_ZONE."""
+    rig = h100_rig(monkeypatch)
+    monkeypatch.setenv("AIFOOTPRINT_ZONE", "FRA")
+    af.configure(zone="DEU")
+    assert af.estimate("openai/gpt-4o-mini", output_tokens=10).zone == "DEU"
+    with Measurement("x", record=False) as m:
+        rig.run(1, gpu_0=1)
+    assert m.zone == "DEU" and m.impacts.zone == "DEU"
+    zone_line = next(line for line in m.impacts.explain().splitlines() if "DEU" in line)
+    assert "environment" not in zone_line and "argument" in m.impacts.explain()
+    af.reset()
+    with Measurement("y", record=False) as env:
+        rig.run(1, gpu_0=1)
+    assert env.impacts.zone == "FRA" and "environment AIFOOTPRINT_ZONE" in env.impacts.explain()
+
+
+@pytest.mark.parametrize("zone", ["FRA", None])
+def test_a_subscriber_sees_the_entry_s_zone_boundary_and_warnings_before_any_figure(
+    monkeypatch: pytest.MonkeyPatch, zone: str | None
+) -> None:
+    from aifootprint.ledger import hub
+    from aifootprint.ledger.entry import Entry
+
+    rig = Rig(
+        monkeypatch, FakeDevice("gpu:0", "NVIDIA GeForce RTX 4090"), FakeDevice("cpu", method="estimated")
+    )
+    seen: list[tuple[str, str, tuple[str, ...]]] = []
+
+    def subscriber(e: Entry) -> None:
+        assert e.impacts is not None
+        seen.append((e.impacts.zone, e.impacts.boundary, e.impacts.warnings))  # before any figure
+
+    unsubscribe = hub.subscribe(subscriber)
+    try:
+        with Measurement("x", zone=zone, pue=1.2, record=True) as m:
+            rig.run(10, gpu_0=1000, cpu=100)
+    finally:
+        unsubscribe()
+    final = m.impacts
+    assert seen == [(final.zone, "datacenter", final.warnings)]
+    assert final.zone == (zone or "WOR") and "energy-estimated" in final.warnings
+    assert "embodied-not-included" in final.warnings
+    assert ("zone-defaulted" in final.warnings) == (zone is None)
