@@ -632,3 +632,90 @@ def test_a_subscriber_sees_the_entry_s_zone_boundary_and_warnings_before_any_fig
     assert final.zone == (zone or "WOR") and "energy-estimated" in final.warnings
     assert "embodied-not-included" in final.warnings
     assert ("zone-defaulted" in final.warnings) == (zone is None)
+
+
+class FakeCuda:
+    """torch.cuda as far as measure(sync=...) uses it; counts synchronisations."""
+
+    def __init__(self, *, available: bool, initialized: bool, fail: bool = False) -> None:
+        self.available, self.initialized, self.fail = available, initialized, fail
+        self.synchronized = 0
+
+    def is_available(self) -> bool:
+        return self.available
+
+    def is_initialized(self) -> bool:
+        return self.initialized
+
+    def synchronize(self) -> None:
+        if self.fail:
+            raise RuntimeError("CUDA error: an illegal memory access was encountered")
+        self.synchronized += 1
+
+
+def _fake_torch(monkeypatch: pytest.MonkeyPatch, cuda: FakeCuda) -> None:
+    import types
+
+    torch = types.ModuleType("torch")
+    torch.cuda = cuda  # type: ignore[attr-defined]
+    monkeypatch.setitem(__import__("sys").modules, "torch", torch)
+
+
+@pytest.mark.parametrize(
+    ("sync", "available", "initialized", "expected"),
+    [
+        (None, True, True, 2),  # default: CUDA in use -> at start and stop
+        (None, True, False, 0),  # default: CUDA never touched -> nothing (no context created)
+        (True, True, False, 2),
+        (True, False, False, 0),  # no GPU
+        (False, True, True, 0),
+    ],
+)
+def test_sync_waits_for_queued_cuda_work_at_both_ends(
+    monkeypatch: pytest.MonkeyPatch, sync: bool | None, available: bool, initialized: bool, expected: int
+) -> None:
+    rig = h100_rig(monkeypatch)
+    cuda = FakeCuda(available=available, initialized=initialized)
+    _fake_torch(monkeypatch, cuda)
+    with Measurement("x", zone="FRA", record=False, sync=sync):
+        rig.run(1, gpu_0=1)
+    assert cuda.synchronized == expected
+
+
+def test_sync_without_torch_imports_nothing_and_a_function_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    rig = h100_rig(monkeypatch)
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    with Measurement("x", zone="FRA", record=False, sync=True):
+        rig.run(1, gpu_0=1)
+    assert "torch" not in sys.modules  # never imported by aifootprint
+    calls: list[int] = []
+    with Measurement("y", zone="FRA", record=False, sync=lambda: calls.append(1)):
+        rig.run(1, gpu_0=1)
+    assert calls == [1, 1]
+    with pytest.raises(InputError) as err:
+        Measurement("z", sync="yes")  # type: ignore[arg-type]
+    assert err.value.field == "sync"
+
+
+def test_a_failing_sync_never_reaches_the_work_and_is_logged_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from aifootprint._log import reset_log_once
+
+    reset_log_once()
+    rig = h100_rig(monkeypatch)
+    _fake_torch(monkeypatch, FakeCuda(available=True, initialized=True, fail=True))
+
+    def boom() -> None:
+        raise ValueError("jax says no")
+
+    done = []
+    for sync in (None, True, boom):
+        with Measurement("x", zone="FRA", record=False, sync=sync) as m:
+            rig.run(1, gpu_0=1)
+            done.append(1)
+        assert m.duration_s == 1 and m.impacts.energy.value > 0
+    assert done == [1, 1, 1]
+    assert caplog.text.count("could not be synchronised") == 1
