@@ -325,7 +325,7 @@ def test_the_quick_zone_check_knows_exactly_the_catalogue_zones(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from aifootprint import _state
-    from aifootprint.local import impacts as session
+    from aifootprint.local import zones as session
 
     monkeypatch.setattr(_state, "_estimator", None)
     session._zone_codes.clear()

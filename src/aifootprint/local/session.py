@@ -186,13 +186,13 @@ class Measurement:
 
     def _check_names(self) -> None:
         if self.zone is None:  # the configured zone, checked now rather than after the work
-            from .impacts import configured_zone
+            from .zones import configured_zone
 
             configured = configured_zone()
             if configured is not None:
                 self.zone, self.zone_origin = configured
         if self.zone is not None:
-            from .impacts import known_zone
+            from .zones import known_zone
 
             self.zone = known_zone(self.zone)  # an unknown zone raises here, naming close ones
         if self.gpu is not None or self.server is not None:  # rare options: the catalogue checks them now
@@ -232,9 +232,12 @@ class Measurement:
         if record is not None:
             self.recording = record
         if self.recording and not forked:
-            from .impacts import publish
+            from ..ledger import hub
 
-            publish(self, self._reading)
+            if hub.subscribers():  # else nobody to tell: no entry is built
+                from .impacts import publish
+
+                publish(self, self._reading)
         return self
 
     def __enter__(self) -> Measurement:
