@@ -139,6 +139,22 @@ def set_ledger_choice(setting: LedgerSetting) -> None:
     _choice = setting
 
 
+#: Values of a ledger setting that mean "no ledger".
+LEDGER_OFF = ("off", "false", "no", "0", "none")
+
+
+def ledger_off() -> bool:
+    """Whether the program's explicit choice, else the settings, switch the process-wide ledger off
+    (without importing the ledger: a measurement's start asks this first)."""
+    choice = _choice
+    if choice is False:
+        return True
+    if choice is not None and choice is not True:
+        return os.fspath(choice).strip().lower() in LEDGER_OFF
+    configured = current_settings().ledger
+    return configured is not None and configured.strip().lower() in LEDGER_OFF
+
+
 # -- exit ---------------------------------------------------------------------------------------------------
 _exit_hooks: list[Callable[[], None]] = []
 _exit_registered = False

@@ -102,6 +102,11 @@ class Ledger:
     def __repr__(self) -> str:
         return f"Ledger({str(self.path)!r}, pending={len(self._q)}, written={self.written})"
 
+    @property
+    def closed(self) -> bool:
+        """Closed (or its file could not be opened): entries recorded now are ignored."""
+        return self._closed or self._broken
+
     # -- recording (hot path) ------------------------------------------------------------------------------
     def record(self, entry: Entry) -> None:
         """Queue one entry; it is written within ``flush_interval`` seconds, or by ``flush()``/exit."""
@@ -448,7 +453,7 @@ if hasattr(os, "register_at_fork"):
 
 
 # -- the process-wide ledger (its state lives in aifootprint._state) ----------------------------------------
-OFF = ("off", "false", "no", "0", "none")
+OFF = _state.LEDGER_OFF
 
 
 def ledger_path(setting: _state.LedgerSetting = None) -> Path | None:
@@ -524,11 +529,11 @@ def default_for_measurement() -> Ledger | None:
     says, else where the settings say; ``None`` when either says there is none. The writer thread opens the
     file on the first write; a file that cannot be used is logged then, never raised."""
     current = _state.default_ledger()
-    if current is not None and not current._closed:
+    if current is not None and not current.closed:
         return current
     with _state.ledger_lock:
         current = _state.default_ledger()
-        if current is not None and not current._closed:
+        if current is not None and not current.closed:
             return current
         path = ledger_path(_state.ledger_choice())
         if path is None:

@@ -518,10 +518,14 @@ def _prepare_ledger() -> None:
     """A recorded measurement starts: make sure the process-wide ledger exists (created without opening
     its file: the writer thread does that), and that runs still open at exit are recorded as incomplete."""
     try:
-        from .._state import before_exit
-        from ..ledger.ledger import default_for_measurement
+        from .._state import before_exit, default_ledger, ledger_off
 
         before_exit(nesting.stop_open_runs)
+        led = default_ledger()
+        if (led is not None and not led.closed) or ledger_off():
+            return  # nothing to create: the ledger module is not even imported
+        from ..ledger.ledger import default_for_measurement
+
         default_for_measurement()
     except Exception:  # a ledger that cannot be used must not stop the work: the entry is not recorded
         log_once(("measure-ledger-open",), "aifootprint: the ledger could not be opened", exc_info=True)
