@@ -196,8 +196,8 @@ class Ledger:
 
         store = self._store
         if store is None:
-            if self._shut or self._broken:
-                return 0, False
+            if self._shut or self._broken or not self._q:
+                return 0, False  # a lazy ledger with nothing to write leaves the file alone
             store = self._open_locked()
             if store is None:
                 return 0, False
@@ -263,9 +263,8 @@ class Ledger:
         from .store import Store
 
         with self._lock:
-            if self._store is None and not self._shut:
+            if self._store is None and not self._shut and not self._broken:
                 self._store = Store(self.path)
-                self._broken = False
         return self
 
     def _write_one_by_one(self, store: Store, pairs: list[tuple[Entry, tuple[Any, ...]]]) -> int:
@@ -492,7 +491,7 @@ def open_default(setting: _state.LedgerSetting = None) -> Ledger | None:
     with _state.ledger_lock:
         current = _state.default_ledger()
         if current is not None:
-            if path is not None and current.path == path.absolute() and not current._closed:
+            if path is not None and current.path == path.absolute() and not current.closed:
                 try:
                     return current.open()  # created lazily by a measurement: validate it now
                 except LedgerError as exc:
@@ -554,7 +553,7 @@ def _implicit(setting: object) -> bool:
 def get_ledger() -> Ledger | None:
     """The process-wide ledger (opened by ``instrument()`` or a recorded measurement), or ``None``."""
     led = _state.default_ledger()
-    return None if led is None or led._closed or led._broken else led
+    return None if led is None or led.closed else led
 
 
 def flush() -> int:
