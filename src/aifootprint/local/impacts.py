@@ -41,9 +41,6 @@ class Measured(Protocol):
     complete: bool
 
     @property
-    def devices(self) -> dev.Setup | None: ...
-
-    @property
     def impacts(self) -> Impacts: ...
 
 
@@ -77,8 +74,9 @@ def energy_method(r: Reading) -> EnergyMethod:
 
 
 # -- impacts --------------------------------------------------------------------------------------------
-def impacts_of(m: Measured, r: Reading, *, scale: float) -> Impacts:
-    """The impacts of reading ``r`` of ``m`` (``scale`` > 1: a forecast of the whole run)."""
+def impacts_of(m: Measured, setup: dev.Setup | None, r: Reading, *, scale: float) -> Impacts:
+    """The impacts of reading ``r`` of ``m`` over the devices of ``setup`` (``scale`` > 1: a forecast of
+    the whole run)."""
     from .._energy import NOT_INCLUDED, impacts_from_energy
     from .._state import default_estimator
     from .._values import Factor
@@ -91,7 +89,7 @@ def impacts_of(m: Measured, r: Reading, *, scale: float) -> Impacts:
     total = sum(r.energy_j.values()) * scale / J_PER_KWH
     low = sum(r.low_j.values()) * scale / J_PER_KWH
     high = sum(r.high_j.values()) * scale / J_PER_KWH
-    devices = by_device(m.devices, r)
+    devices = by_device(setup, r)
     factors = tuple(
         Factor(
             f"{d.name} {d.model}".strip() + f" ({d.method})",
@@ -146,13 +144,13 @@ def impacts_of(m: Measured, r: Reading, *, scale: float) -> Impacts:
     )
 
 
-def forecast(m: Measured, r: Reading, done: int, total: int) -> Forecast:
+def forecast(m: Measured, setup: dev.Setup | None, r: Reading, done: int, total: int) -> Forecast:
     """The whole run's figures extrapolated from ``done`` of ``total`` epochs (reading ``r`` so far)."""
     from .results import Forecast
 
     total = max(total, done)
     scale = total / done
-    return Forecast(done, total, r.duration_s, r.duration_s * scale, impacts_of(m, r, scale=scale))
+    return Forecast(done, total, r.duration_s, r.duration_s * scale, impacts_of(m, setup, r, scale=scale))
 
 
 class LazyImpacts(Impacts):

@@ -311,11 +311,6 @@ class Measurement:
     def running(self) -> bool:
         return self._state == "running"
 
-    @property
-    def devices(self) -> dev.Setup | None:
-        """The devices read (``None`` before the start)."""
-        return self._setup
-
     def _current(self) -> Reading:
         if self._reading is not None:
             return self._reading
@@ -362,7 +357,7 @@ class Measurement:
             return self._impacts
         from .impacts import impacts_of
 
-        imp = impacts_of(self, self._current(), scale=1.0)
+        imp = impacts_of(self, self._setup, self._current(), scale=1.0)
         if self._state == "stopped":
             self._impacts = imp
         return imp
@@ -394,7 +389,7 @@ class Measurement:
             return None
         from .impacts import forecast
 
-        self._forecast = forecast(self, r, len(self._epochs), self.total_epochs)
+        self._forecast = forecast(self, self._setup, r, len(self._epochs), self.total_epochs)
         return self._forecast
 
     # -- reading it -----------------------------------------------------------------------------------------
