@@ -190,17 +190,17 @@ class Ledger:
 
     def _write_locked(self, limit: int | None = None) -> tuple[int, bool]:
         """(entries written, whether the file refused them for now); the caller holds the lock."""
-        import sqlite3
-
-        from . import schema
-
         store = self._store
         if store is None:
             if self._shut or self._broken or not self._q:
-                return 0, False  # a lazy ledger with nothing to write leaves the file alone
+                return 0, False  # a lazy ledger with nothing to write leaves the file (and SQLite) alone
             store = self._open_locked()
             if store is None:
                 return 0, False
+        import sqlite3  # here, not at import: creating a lazy ledger (a measurement's start) loads neither
+
+        from . import schema
+
         ctx = self._context()
         if ctx is None:
             return 0, True
