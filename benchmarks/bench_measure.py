@@ -6,10 +6,10 @@
 1. **Cold start and stop.** A new process imports aifootprint, then times ``m = aifootprint.measure(...);
    m.start(); m.stop()``: the first measurement of a process pays for finding the devices (and, with a
    ``zone``, for checking it). Median of ``--processes`` processes, for: no zone and no ledger; a zone; the
-   ledger on (a temporary file), opened on a thread while the work runs, so a stop right after the start
-   waits for it and one after 50 ms of work does not (the time of the work itself is not counted). In a
-   bare interpreter, after a typical program's standard-library imports, and with aifootprint's modules
-   already imported. Target: <= 5 ms.
+   ledger on (a temporary file: the measurement creates the ledger object, whose writer thread opens the
+   file on its first write), with the stop right after the start or after 50 ms of work (the time of the
+   work itself is not counted). In a bare interpreter, after a typical program's standard-library imports,
+   and with aifootprint's modules already imported. Target: <= 5 ms.
 2. **Warm start and stop.** The same in a loop once the devices are known (decorated functions pay this).
 3. **Sampler thread.** A measurement over a device without an energy counter (a power meter that reads a
    file, as NVML's power call does) sampled at 1 Hz, for ``--seconds``: the process's CPU time (getrusage)

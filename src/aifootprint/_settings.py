@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._interval import parse_range
-from ._values import BOUNDARIES
 from .errors import ConfigError, InputError
 
 SETTING_KEYS = ("zone", "boundary", "gpu", "batch_size", "ledger")
@@ -84,6 +82,10 @@ class Settings:
 def _validate(key: str, raw: object, origin: str) -> Any:
     try:
         if key == "boundary":
+            from ._values import (
+                BOUNDARIES,  # here: resolving settings (a measurement's start) needs no values
+            )
+
             if raw not in BOUNDARIES:
                 raise ConfigError(
                     f"boundary={raw!r} is not one of {', '.join(BOUNDARIES)} (source: {origin})"
@@ -112,6 +114,8 @@ def _validate(key: str, raw: object, origin: str) -> Any:
                         f"batch_size={raw!r} is not a number or 'low,high' range (source: {origin})"
                     ) from None
                 raw = nums[0] if len(nums) == 1 else tuple(nums)
+            from ._interval import parse_range
+
             return parse_range("batch_size", raw, minimum=1.0)
     except InputError as exc:
         raise ConfigError(f"{exc} (source: {origin})") from None

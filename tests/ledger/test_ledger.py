@@ -421,3 +421,57 @@ def test_an_unusable_default_place_does_not_stop_instrument(
     with pytest.raises(LedgerError, match="cannot create its directory"):
         af.instrument(["openai"], ledger=blocker / "x" / "ledger.db")  # asked for: an error
     af.uninstrument()
+
+
+def test_a_lazy_ledger_opens_on_its_first_write_and_an_unusable_file_is_logged_not_raised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from aifootprint._log import reset_log_once
+
+    reset_log_once()
+    lazy = Ledger(tmp_path / "new" / "l.db", flush_interval=60, lazy=True)
+    assert lazy._store is None and not (tmp_path / "new").exists()  # nothing touched yet
+    lazy.record(entry(1))
+    assert lazy.flush() == 1 and lazy._store is not None
+    lazy.close()
+    assert count(lazy.path) == 1
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("my notes\n", encoding="utf-8")
+    with pytest.raises(LedgerError, match="not a SQLite database"):
+        Ledger(foreign)  # a ledger named by the user fails at once
+    bad = Ledger(foreign, flush_interval=60, lazy=True)  # created for a measurement: never raises
+    bad.record(entry(1))
+    assert bad.flush() == 0 and bad.dropped == 1
+    bad.record(entry(2))  # ignored from now on
+    assert bad.pending == 0
+    bad.close()
+    assert "no ledger: ledger" in caplog.text and "not a SQLite database" in caplog.text
+    assert foreign.read_text(encoding="utf-8") == "my notes\n"
+
+
+def test_a_lazy_ledger_with_nothing_to_write_creates_no_file(tmp_path: Path) -> None:
+    lazy = Ledger(tmp_path / "l.db", lazy=True)
+    assert lazy.flush() == 0
+    lazy.close()
+    assert not (tmp_path / "l.db").exists()
+
+
+def test_instrument_opens_a_ledger_a_measurement_created_and_fails_as_for_a_named_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aifootprint.ledger.ledger import default_for_measurement, open_default
+
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("my notes\n", encoding="utf-8")
+    monkeypatch.setenv("AIFOOTPRINT_LEDGER", str(foreign))
+    af.reset()
+    lazy = default_for_measurement()  # a measurement's start: no file opened, nothing raised
+    assert lazy is not None and lazy._store is None
+    with pytest.raises(LedgerError, match="not a SQLite database"):
+        open_default()  # instrument(): the configured ledger cannot be used -> say so now
+    assert af.get_ledger() is None and lazy.closed
+    good = tmp_path / "good.db"
+    monkeypatch.setenv("AIFOOTPRINT_LEDGER", str(good))
+    af.reset()
+    lazy = default_for_measurement()
+    assert lazy is not None and open_default() is lazy and lazy._store is not None  # opened now

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import aifootprint as af
 from aifootprint._labels import labels
 from aifootprint._state import default_estimator
 from aifootprint.errors import InputError, UnknownHardwareError, UnknownZoneError
@@ -324,11 +325,11 @@ def test_the_quick_zone_check_knows_exactly_the_catalogue_zones(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from aifootprint import _state
-    from aifootprint.local import session
+    from aifootprint.local import zones as session
 
     monkeypatch.setattr(_state, "_estimator", None)
     session._zone_codes.clear()
-    assert session._known_zone("fra") == "FRA"
+    assert session.known_zone("fra") == "FRA"
     assert _state.built_estimator() is None  # the catalogue was not loaded for it
     assert set(session._zone_codes) == {z.code.upper() for z in default_estimator().catalog.zones()}
     # a zone of the config file
@@ -336,10 +337,10 @@ def test_the_quick_zone_check_knows_exactly_the_catalogue_zones(
         '[zones."LAB-1"]\nparent = "FRA"\ngwp_kgco2eq_per_kwh = 0.05\nsource = "our lab"\n', encoding="utf-8"
     )
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(_state, "_estimator", None)
-    assert session._known_zone("lab-1") == "LAB-1"
+    _state.reset()  # settings (and config files) are read once per process, until reset()
+    assert session.known_zone("lab-1") == "LAB-1"
     with pytest.raises(UnknownZoneError, match="LAB-2"):
-        session._known_zone("LAB-2")
+        session.known_zone("LAB-2")
 
 
 def test_the_ledger_is_opened_while_the_work_runs_and_again_after_a_close(
@@ -393,6 +394,7 @@ def test_the_configured_zone_is_checked_before_the_work(monkeypatch: pytest.Monk
     with pytest.raises(UnknownZoneError), Measurement("x"):
         pass
     monkeypatch.setenv("AIFOOTPRINT_ZONE", "fra")
+    af.reset()  # settings are read once per process, until reset()
     with Measurement("x", record=False) as m:
         pass
     assert m.zone == "FRA" and m.impacts.zone == "FRA"
@@ -419,7 +421,7 @@ def test_only_one_recorded_measurement_at_a_time(monkeypatch: pytest.MonkeyPatch
     assert names == ["serve"] and "measurement-overlap" in outer.impacts.warnings
     with Measurement("alone", zone="FRA") as alone:
         pass
-    assert alone._recording
+    assert alone.recording
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
@@ -445,25 +447,45 @@ def test_a_forked_child_leaving_the_block_records_nothing(
 def test_stop_does_not_wait_for_the_ledger_to_open(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import time
 
-    from aifootprint.ledger import ledger as ledger_module
+    from aifootprint.ledger import store as store_module
+    from aifootprint.ledger.ledger import flush
 
     rig = h100_rig(monkeypatch)
     path = tmp_path / "slow.db"
     monkeypatch.setenv("AIFOOTPRINT_LEDGER", str(path))
-    real_open = ledger_module.open_default
+    opened_by: list[str] = []
 
-    def slow_open(setting: object = None, **kw: bool) -> object:
-        time.sleep(0.5)  # a busy file, a slow disk
-        return real_open(setting, **kw)  # type: ignore[arg-type]
+    class SlowStore(store_module.Store):
+        def __init__(self, *args: object, **kw: bool) -> None:
+            opened_by.append(threading.current_thread().name)
+            time.sleep(0.5)  # a busy file, a slow disk
+            super().__init__(*args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ledger_module, "open_default", slow_open)
+    monkeypatch.setattr(store_module, "Store", SlowStore)
     t0 = time.monotonic()
     with Measurement("quick", zone="FRA"):
         rig.run(1, gpu_0=1)
     assert time.monotonic() - t0 < 0.4  # the entry waits for the ledger, not the caller
-    ledger_module.flush()  # waits for the opener, which hands the entry over
+    assert opened_by == []  # neither start() nor stop() opened the file
+    flush()  # opens the file and writes the entry
     names = [r["operation"] for r in recorded(path)]
-    assert names == ["quick"]
+    assert names == ["quick"] and opened_by
+
+
+def test_a_measurement_imports_no_sqlite_and_starts_no_thread_but_the_writer(tmp_path: Path) -> None:
+    """The process-wide ledger a measurement creates opens its file on the writer thread: the caller's
+    thread imports no SQLite, and there is no opener thread."""
+    ledger = run_script(
+        tmp_path,
+        "import sys, threading, aifootprint\n"
+        "with aifootprint.measure('first', zone='FRA'):\n"
+        "    names = {t.name for t in threading.enumerate()}\n"
+        "assert 'sqlite3' not in sys.modules, 'sqlite3 imported by start/stop'\n"
+        "assert names == {'MainThread'}, names\n"
+        "assert aifootprint.get_ledger() is not None\n"
+        "assert aifootprint.flush() == 1\n",
+    )
+    assert [r["operation"] for r in recorded(ledger)] == ["first"]
 
 
 def test_an_explicit_choice_of_no_ledger_is_followed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -492,7 +514,7 @@ def test_a_run_left_open_in_its_own_context_is_no_parent_and_says_why_others_are
     contextvars.copy_context().run(left_open.start)  # as the framework hooks start theirs
     with Measurement("later", zone="FRA") as later:
         rig.run(1, gpu_0=1)
-    assert later.parent is None and not later._recording
+    assert later.parent is None and not later.recording
     assert "'later' is not recorded while 'train'" in caplog.text
     left_open.stop()
 
@@ -534,19 +556,22 @@ def test_a_multiprocessing_child_records_its_measurement(tmp_path: Path) -> None
     assert [r["operation"] for r in recorded(ledger)] == ["child job"]
 
 
-def test_the_measurement_opener_never_overrides_a_later_choice(
+def test_measurements_follow_the_program_s_choice_of_ledger(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from aifootprint.ledger import ledger as ledger_module
+    from aifootprint import _state
+    from aifootprint.ledger.ledger import default_for_measurement
 
+    rig = h100_rig(monkeypatch)
     monkeypatch.setenv("AIFOOTPRINT_LEDGER", str(tmp_path / "configured.db"))
-    chosen = open_default(tmp_path / "team.db")  # instrument(ledger=...) ran meanwhile
-    assert ledger_module.open_default(None, unless_chosen=True) is chosen  # an open ledger is kept
-    close_default()
-    ledger_module.choice = tmp_path / "team.db"  # chosen, not open yet: the opener must not open another
-    assert ledger_module.open_default(None, unless_chosen=True) is None
+    chosen = open_default(tmp_path / "team.db")  # instrument(ledger=...)
+    assert chosen is not None and default_for_measurement() is chosen  # an open ledger is kept
+    chosen.close()  # closed behind the program's back: the choice still holds
+    assert _state.ledger_choice() == tmp_path / "team.db"
+    with Measurement("x", zone="FRA"):
+        rig.run(1, gpu_0=1)
+    assert [r["operation"] for r in recorded(tmp_path / "team.db")] == ["x"]
     assert not (tmp_path / "configured.db").exists()
-    ledger_module.choice = None
 
 
 def test_a_run_still_open_at_exit_is_recorded_as_incomplete(tmp_path: Path) -> None:
@@ -559,3 +584,138 @@ def test_a_run_still_open_at_exit_is_recorded_as_incomplete(tmp_path: Path) -> N
     )
     rows = {r["operation"]: r for r in recorded(ledger)}
     assert rows["never stopped"]["complete"] == 0 and rows["done"]["complete"] == 1
+
+
+def test_configure_wins_over_the_environment_for_measurements_as_for_estimates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every setting goes through _state.current_settings(): configure(zone=...) beats AIFOOTPRINT_ZONE."""
+    rig = h100_rig(monkeypatch)
+    monkeypatch.setenv("AIFOOTPRINT_ZONE", "FRA")
+    af.configure(zone="DEU")
+    assert af.estimate("openai/gpt-4o-mini", output_tokens=10).zone == "DEU"
+    with Measurement("x", record=False) as m:
+        rig.run(1, gpu_0=1)
+    assert m.zone == "DEU" and m.impacts.zone == "DEU"
+    zone_line = next(line for line in m.impacts.explain().splitlines() if "DEU" in line)
+    assert "environment" not in zone_line and "argument" in m.impacts.explain()
+    af.reset()
+    with Measurement("y", record=False) as env:
+        rig.run(1, gpu_0=1)
+    assert env.impacts.zone == "FRA" and "environment AIFOOTPRINT_ZONE" in env.impacts.explain()
+
+
+@pytest.mark.parametrize("zone", ["FRA", None])
+def test_a_subscriber_sees_the_entry_s_zone_boundary_and_warnings_before_any_figure(
+    monkeypatch: pytest.MonkeyPatch, zone: str | None
+) -> None:
+    from aifootprint.ledger import hub
+    from aifootprint.ledger.entry import Entry
+
+    rig = Rig(
+        monkeypatch, FakeDevice("gpu:0", "NVIDIA GeForce RTX 4090"), FakeDevice("cpu", method="estimated")
+    )
+    seen: list[tuple[str, str, tuple[str, ...]]] = []
+
+    def subscriber(e: Entry) -> None:
+        assert e.impacts is not None
+        seen.append((e.impacts.zone, e.impacts.boundary, e.impacts.warnings))  # before any figure
+
+    unsubscribe = hub.subscribe(subscriber)
+    try:
+        with Measurement("x", zone=zone, pue=1.2, record=True) as m:
+            rig.run(10, gpu_0=1000, cpu=100)
+    finally:
+        unsubscribe()
+    final = m.impacts
+    assert seen == [(final.zone, "datacenter", final.warnings)]
+    assert final.zone == (zone or "WOR") and "energy-estimated" in final.warnings
+    assert "embodied-not-included" in final.warnings
+    assert ("zone-defaulted" in final.warnings) == (zone is None)
+
+
+class FakeCuda:
+    """torch.cuda as far as measure(sync=...) uses it; counts synchronisations."""
+
+    def __init__(self, *, available: bool, initialized: bool, fail: bool = False) -> None:
+        self.available, self.initialized, self.fail = available, initialized, fail
+        self.synchronized = 0
+
+    def is_available(self) -> bool:
+        return self.available
+
+    def is_initialized(self) -> bool:
+        return self.initialized
+
+    def synchronize(self) -> None:
+        if self.fail:
+            raise RuntimeError("CUDA error: an illegal memory access was encountered")
+        self.synchronized += 1
+
+
+def _fake_torch(monkeypatch: pytest.MonkeyPatch, cuda: FakeCuda) -> None:
+    import types
+
+    torch = types.ModuleType("torch")
+    torch.cuda = cuda  # type: ignore[attr-defined]
+    monkeypatch.setitem(__import__("sys").modules, "torch", torch)
+
+
+@pytest.mark.parametrize(
+    ("sync", "available", "initialized", "expected"),
+    [
+        (None, True, True, 2),  # default: CUDA in use -> at start and stop
+        (None, True, False, 0),  # default: CUDA never touched -> nothing (no context created)
+        (True, True, False, 2),
+        (True, False, False, 0),  # no GPU
+        (False, True, True, 0),
+    ],
+)
+def test_sync_waits_for_queued_cuda_work_at_both_ends(
+    monkeypatch: pytest.MonkeyPatch, sync: bool | None, available: bool, initialized: bool, expected: int
+) -> None:
+    rig = h100_rig(monkeypatch)
+    cuda = FakeCuda(available=available, initialized=initialized)
+    _fake_torch(monkeypatch, cuda)
+    with Measurement("x", zone="FRA", record=False, sync=sync):
+        rig.run(1, gpu_0=1)
+    assert cuda.synchronized == expected
+
+
+def test_sync_without_torch_imports_nothing_and_a_function_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    rig = h100_rig(monkeypatch)
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    with Measurement("x", zone="FRA", record=False, sync=True):
+        rig.run(1, gpu_0=1)
+    assert "torch" not in sys.modules  # never imported by aifootprint
+    calls: list[int] = []
+    with Measurement("y", zone="FRA", record=False, sync=lambda: calls.append(1)):
+        rig.run(1, gpu_0=1)
+    assert calls == [1, 1]
+    with pytest.raises(InputError) as err:
+        Measurement("z", sync="yes")  # type: ignore[arg-type]
+    assert err.value.field == "sync"
+
+
+def test_a_failing_sync_never_reaches_the_work_and_is_logged_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from aifootprint._log import reset_log_once
+
+    reset_log_once()
+    rig = h100_rig(monkeypatch)
+    _fake_torch(monkeypatch, FakeCuda(available=True, initialized=True, fail=True))
+
+    def boom() -> None:
+        raise ValueError("jax says no")
+
+    done = []
+    for sync in (None, True, boom):
+        with Measurement("x", zone="FRA", record=False, sync=sync) as m:
+            rig.run(1, gpu_0=1)
+            done.append(1)
+        assert m.duration_s == 1 and m.impacts.energy.value > 0
+    assert done == [1, 1, 1]
+    assert caplog.text.count("could not be synchronised") == 1

@@ -8,9 +8,9 @@ on first use, so that ``aifootprint.ledger.hub`` alone does not load SQLite.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:
     from .entry import Entry
     from .ledger import Ledger, close_default, flush, get_ledger, ledger_path, open_default
     from .store import Store, default_path

@@ -3,36 +3,57 @@
 ``record()`` costs a ``deque.append`` on the caller's thread. A daemon thread wakes every
 ``flush_interval`` seconds (or as soon as a batch is full), computes the entries' impacts and writes them in
 one transaction. ``flush()`` writes everything pending now; an ``atexit`` hook (registered when a ledger is
-opened, never at import) flushes at exit. After ``fork()`` the child forgets the parent's queue, thread and
-connection (the parent writes its own entries) and opens its own.
+created, never at import) runs the process's exit hooks (``_state.before_exit``) and then flushes. After
+``fork()`` the child forgets the parent's queue, thread and connection (the parent writes its own entries)
+and opens its own on its first write.
+
+The file is opened (validated, created or migrated: :class:`~aifootprint.ledger.store.Store`) when the
+ledger is created, so that a ledger the user named fails at once and clearly; or, for ``lazy=True`` (the
+process-wide ledger a measurement creates), by the first write, on the writer thread: creating such a ledger
+imports neither SQLite nor the schema, and a file that cannot be used is logged once, never raised.
 
 Nothing is dropped while the file can be written: when the queue outgrows ``max_pending`` the recording
 thread writes a batch itself. Only if the file cannot be written at all (disk full, permissions) are the
 oldest entries beyond ``max_pending`` dropped, counted in ``dropped`` and logged.
+
+This module never looks at who records (instrumentation, local measurement): what must happen before the
+ledgers close at exit is registered with ``aifootprint._state.before_exit``.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
-import sqlite3
 import sys
 import threading
 import time
 import weakref
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import _state
 from .._log import log_once, logger
 from ..errors import LedgerError
-from . import hub, schema
+from . import hub
 from .entry import Entry
-from .store import Store, default_path
+
+if TYPE_CHECKING:
+    from . import schema
+    from .store import Store
+
+
+def default_path() -> Path:
+    """``<user data dir>/aifootprint/ledger.db`` (see :func:`aifootprint.ledger.store.default_path`)."""
+    from .store import default_path as _default_path
+
+    return _default_path()
 
 
 def row_context(cat: Any = None) -> schema.RowContext:
     """What rows need from the catalogue (``cat``, default: the process-wide one)."""
+    from . import schema
+
     if cat is None:
         from .._api import get_catalog
 
@@ -50,6 +71,7 @@ class Ledger:
         flush_interval: float = 1.0,
         batch_size: int = 10_000,
         max_pending: int = 200_000,
+        lazy: bool = False,
     ) -> None:
         self.path = Path(path).absolute()  # a forked child that changes directory still finds it
         self.flush_interval = flush_interval
@@ -57,7 +79,9 @@ class Ledger:
         self.max_pending = max_pending
         self.dropped = 0
         self.written = 0
-        self._store: Store | None = Store(self.path)  # validates (and creates or migrates) now: fail early
+        self._store: Store | None = None  # None: opened by the next write (lazy, or a forked child)
+        self._broken = False  # the file could not be opened: entries are ignored (logged once)
+        self._shut = False  # closed for good: never reopened
         self._q: deque[Entry] = deque()
         self._lock = threading.Lock()  # one writer at a time: the thread, flush(), or a recording thread
         self._start_lock = threading.Lock()  # never held while writing: record() must not wait on a write
@@ -65,18 +89,29 @@ class Ledger:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._stopping = False  # the thread is asked to exit (before fork(), at close)
-        self._reopen = False  # a forked child opens its own connection on its first write
         self._ctx: schema.RowContext | None = None
         self._unsubscribe: Any = None
+        if not lazy:
+            from .store import Store
+
+            self._store = Store(self.path)  # validates (and creates or migrates) now: fail early
         _open_ledgers.add(self)
         atexit.register(_close_at_exit, weakref.ref(self))
+        _finalize_in_multiprocessing_child()
 
     def __repr__(self) -> str:
         return f"Ledger({str(self.path)!r}, pending={len(self._q)}, written={self.written})"
 
+    @property
+    def closed(self) -> bool:
+        """Closed (or its file could not be opened): entries recorded now are ignored."""
+        return self._closed or self._broken
+
     # -- recording (hot path) ------------------------------------------------------------------------------
     def record(self, entry: Entry) -> None:
         """Queue one entry; it is written within ``flush_interval`` seconds, or by ``flush()``/exit."""
+        if self._broken:
+            return
         q = self._q
         q.append(entry)
         if self._thread is None:
@@ -156,15 +191,16 @@ class Ledger:
     def _write_locked(self, limit: int | None = None) -> tuple[int, bool]:
         """(entries written, whether the file refused them for now); the caller holds the lock."""
         store = self._store
-        if store is None and self._reopen:
-            try:
-                store = self._store = Store(self.path)
-            except LedgerError as exc:
-                log_once(("ledger-open", str(self.path)), "aifootprint: %s", exc)
-                return 0, True
-            self._reopen = False
         if store is None:
-            return 0, False
+            if self._shut or self._broken or not self._q:
+                return 0, False  # a lazy ledger with nothing to write leaves the file (and SQLite) alone
+            store = self._open_locked()
+            if store is None:
+                return 0, False
+        import sqlite3  # here, not at import: creating a lazy ledger (a measurement's start) loads neither
+
+        from . import schema
+
         ctx = self._context()
         if ctx is None:
             return 0, True
@@ -200,7 +236,40 @@ class Ledger:
         self.written += written
         return written, False
 
+    def _open_locked(self) -> Store | None:
+        """Open the file for a lazy ledger (or in a forked child); the caller holds the lock. A file that
+        cannot be used is logged once, and the ledger then ignores its entries."""
+        from .store import Store
+
+        try:
+            store = self._store = Store(self.path)
+        except LedgerError as exc:
+            log_once(("ledger-open", str(self.path)), "aifootprint: no ledger: %s", exc)
+            self._give_up()
+            return None
+        return store
+
+    def _give_up(self) -> None:
+        self._broken = True
+        self.dropped += len(self._q)
+        self._q.clear()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def open(self) -> Ledger:
+        """Open the file now if it is not open yet (validate, create, migrate); raises
+        :class:`~aifootprint.errors.LedgerError` when it cannot be used."""
+        from .store import Store
+
+        with self._lock:
+            if self._store is None and not self._shut and not self._broken:
+                self._store = Store(self.path)
+        return self
+
     def _write_one_by_one(self, store: Store, pairs: list[tuple[Entry, tuple[Any, ...]]]) -> int:
+        import sqlite3
+
         done = 0
         for i, (_, row) in enumerate(pairs):
             try:
@@ -235,6 +304,8 @@ class Ledger:
         return ctx
 
     def _row(self, e: Entry, ctx: schema.RowContext) -> tuple[Any, ...] | None:
+        from . import schema
+
         try:
             return schema.row_of(e, ctx)
         except Exception:  # impacts that fail to compute: keep the entry, without impacts
@@ -253,7 +324,7 @@ class Ledger:
         total = 0
         while True:
             total += self._write_pending()
-            if not self._q or time.monotonic() >= deadline or self._store is None:
+            if not self._q or time.monotonic() >= deadline or self._store is None or self._broken:
                 return total
             time.sleep(0.05)
 
@@ -280,7 +351,7 @@ class Ledger:
             if self._store is not None:
                 self._store.close()
                 self._store = None
-            self._reopen = False
+            self._shut = True
         _open_ledgers.discard(self)
 
     def _after_fork_in_child(self) -> None:
@@ -293,8 +364,7 @@ class Ledger:
         self._stopping = False
         if self._store is not None:
             _inherited.append(self._store)  # never close (nor collect) a connection opened by the parent
-            self._store = None
-            self._reopen = not self._closed
+            self._store = None  # the child opens its own on its first write
 
 
 _open_ledgers: weakref.WeakSet[Ledger] = weakref.WeakSet()
@@ -304,14 +374,25 @@ _inherited: list[Store] = []
 def _close_at_exit(ref: weakref.ref[Ledger]) -> None:
     ledger = ref()
     if ledger is not None:
-        session = sys.modules.get("aifootprint.local.session")
-        if session is not None:
-            session._stop_open_runs()  # runs still open at exit are recorded as incomplete
-        _settle_measurements()  # a measurement's entry still on its way to this ledger
+        _state.run_exit_hooks()  # e.g. runs still open at exit are recorded as incomplete (once per process)
         try:
             ledger.close()
         except Exception:
             logger.warning("aifootprint: ledger %s could not be closed at exit", ledger.path, exc_info=True)
+
+
+_finalizer_pid = 0
+
+
+def _finalize_in_multiprocessing_child() -> None:
+    """A multiprocessing child made by fork ends with ``os._exit()``: atexit hooks do not run there, its
+    multiprocessing finalizers do. A ledger created in such a process closes in one (once per process)."""
+    global _finalizer_pid  # noqa: PLW0603
+    mp = sys.modules.get("multiprocessing.util")
+    pid = os.getpid()
+    if mp is not None and _finalizer_pid != pid:
+        _finalizer_pid = pid
+        mp.Finalize(None, _close_all, exitpriority=10)
 
 
 class _MultiprocessingHook:
@@ -322,6 +403,8 @@ class _MultiprocessingHook:
 
     @staticmethod
     def after_fork(_: object) -> None:
+        global _finalizer_pid  # noqa: PLW0603
+        _finalizer_pid = os.getpid()
         sys.modules["multiprocessing.util"].Finalize(None, _close_all, exitpriority=10)
 
 
@@ -329,13 +412,13 @@ _mp_hook = _MultiprocessingHook()
 
 
 def _before_fork() -> None:
-    _settle_measurements()  # entries on their way are queued now, not by a thread started after this hook
     mp = sys.modules.get("multiprocessing.util")
     if mp is not None and _open_ledgers and not _MultiprocessingHook.registered:
         mp.register_after_fork(_mp_hook, _MultiprocessingHook.after_fork)
         _MultiprocessingHook.registered = True
     # Stop the writer threads so that fork() happens in a single-threaded process (Python 3.12+ warns
-    # otherwise); they restart on the next record(), in the parent and in the child.
+    # otherwise; a thread importing SQLite would leave the child an import lock nobody releases); they
+    # restart on the next record(), in the parent and in the child.
     for ledger in list(_open_ledgers):
         try:
             ledger._stop_thread()
@@ -368,22 +451,18 @@ if hasattr(os, "register_at_fork"):
     )
 
 
-# -- the process-wide ledger --------------------------------------------------------------------------------
-_default: Ledger | None = None
-_default_lock = threading.Lock()
-OFF = ("off", "false", "no", "0", "none")
+# -- the process-wide ledger (its state lives in aifootprint._state) ----------------------------------------
+OFF = _state.LEDGER_OFF
 
 
-def ledger_path(setting: str | os.PathLike[str] | bool | None = None) -> Path | None:
+def ledger_path(setting: _state.LedgerSetting = None) -> Path | None:
     """Where the process-wide ledger lives: ``setting`` (a path, ``False``/``"off"`` for none, ``True`` or
     ``None`` for the configured place), else ``AIFOOTPRINT_LEDGER`` / the config file's ``ledger``, else the
     user data directory."""
     if setting is False:
         return None
     if setting is None or setting is True:
-        from .._state import current_settings
-
-        settings = current_settings()
+        settings = _state.current_settings()
         if settings.ledger is None:
             return default_path()
         if settings.ledger.lower() in OFF:
@@ -399,45 +478,68 @@ def ledger_path(setting: str | os.PathLike[str] | bool | None = None) -> Path | 
     return Path(text).expanduser()
 
 
-#: The last explicit choice given to open_default() (``instrument(ledger=...)``, ``--ledger``): a later
-#: opening on behalf of a measurement follows it rather than the configured place.
-choice: str | os.PathLike[str] | bool | None = None
-
-
-def open_default(
-    setting: str | os.PathLike[str] | bool | None = None, *, unless_chosen: bool = False
-) -> Ledger | None:
+def open_default(setting: _state.LedgerSetting = None) -> Ledger | None:
     """Open (once) the process-wide ledger and subscribe it to every entry; ``None`` when switched off.
 
-    ``unless_chosen`` (a measurement opening the ledger on its own): an open ledger is kept whatever its
-    path, and nothing is opened if the program has chosen another ledger since ``setting`` was read."""
-    global _default, choice  # noqa: PLW0603 - the one process-wide ledger
-    if not unless_chosen and setting is not None:
-        choice = None if setting is True else setting  # True: the configured place
+    ``setting`` other than ``None`` is the program's explicit choice (``instrument(ledger=...)``,
+    ``--ledger``; ``True``: the configured place), which measurements follow too. The file is opened now:
+    a ledger that cannot be used raises :class:`LedgerError`, except the built-in default place (nothing
+    configured anywhere), which is logged and left out."""
+    if setting is not None:
+        _state.set_ledger_choice(None if setting is True else setting)
     path = ledger_path(setting)
-    with _default_lock:
-        if unless_chosen:
-            if _default is not None and not _default._closed:
-                return _default
-            if choice != setting:
-                return None  # the program chose another ledger meanwhile
-        if _default is not None:
-            if path is not None and _default.path == path.absolute() and not _default._closed:
-                return _default
-            _default.close()
-            _default = None
+    with _state.ledger_lock:
+        current = _state.default_ledger()
+        if current is not None:
+            if path is not None and current.path == path.absolute() and not current.closed:
+                try:
+                    return current.open()  # created lazily by a measurement: validate it now
+                except LedgerError as exc:
+                    _refused(current, setting, path, exc)
+                    return None
+            current.close()
+            _state.set_default_ledger(None)
         if path is None:
             return None
         try:
             led = Ledger(path)
         except LedgerError as exc:
-            if not _implicit(setting):
-                raise  # a ledger the user asked for: say so now
-            # The default place cannot be used (read-only home, container, serverless): go on without.
-            log_once(("ledger-default", str(path)), "aifootprint: no ledger: %s", exc)
+            _refused(None, setting, path, exc)
             return None
         led._unsubscribe = hub.subscribe(led.record)
-        _default = led
+        _state.set_default_ledger(led)
+        return led
+
+
+def _refused(led: Ledger | None, setting: _state.LedgerSetting, path: Path, exc: LedgerError) -> None:
+    if led is not None:
+        led._give_up()
+        led.close()
+        _state.set_default_ledger(None)
+    if not _implicit(setting):
+        raise exc  # a ledger the user asked for: say so now
+    # The default place cannot be used (read-only home, container, serverless): go on without.
+    log_once(("ledger-default", str(path)), "aifootprint: no ledger: %s", exc)
+
+
+def default_for_measurement() -> Ledger | None:
+    """The process-wide ledger, created if there is none yet, without opening its file (a measurement's
+    first recorded start: no SQLite import on the caller's thread). It is where the program's explicit choice
+    says, else where the settings say; ``None`` when either says there is none. The writer thread opens the
+    file on the first write; a file that cannot be used is logged then, never raised."""
+    current = _state.default_ledger()
+    if current is not None and not current.closed:
+        return current
+    with _state.ledger_lock:
+        current = _state.default_ledger()
+        if current is not None and not current.closed:
+            return current
+        path = ledger_path(_state.ledger_choice())
+        if path is None:
+            return None
+        led = Ledger(path, lazy=True)
+        led._unsubscribe = hub.subscribe(led.record)
+        _state.set_default_ledger(led)
         return led
 
 
@@ -445,41 +547,39 @@ def _implicit(setting: object) -> bool:
     """Whether the ledger path is the built-in default (nothing configured anywhere)."""
     if setting is not None and setting is not True:
         return False
-    from .._state import current_settings
-
-    return current_settings().ledger is None
+    return _state.current_settings().ledger is None
 
 
 def get_ledger() -> Ledger | None:
-    """The process-wide ledger (opened by ``instrument()``), or ``None`` when none is open."""
-    return _default
-
-
-def _settle_measurements() -> None:
-    """A measurement that ended while the ledger was being opened hands its entry over when the ledger is
-    open (aifootprint.local.session): let that happen before flushing."""
-    session = sys.modules.get("aifootprint.local.session")
-    if session is not None:
-        session._join_opener(10.0)
+    """The process-wide ledger (opened by ``instrument()`` or a recorded measurement), or ``None``."""
+    led = _state.default_ledger()
+    return None if led is None or led.closed else led
 
 
 def flush() -> int:
     """Write every pending entry of the process-wide ledger now; returns how many were written."""
-    _settle_measurements()
-    led = _default
+    led = _state.default_ledger()
     return 0 if led is None else led.flush()
 
 
 def close_default() -> None:
     """Flush and close the process-wide ledger (it reopens on the next ``instrument()`` or measurement,
     where the settings say: an explicit choice made earlier is forgotten)."""
-    global _default, choice  # noqa: PLW0603
-    _settle_measurements()
-    choice = None
-    with _default_lock:
-        if _default is not None:
-            _default.close()
-            _default = None
+    _state.set_ledger_choice(None)
+    with _state.ledger_lock:
+        led = _state.default_ledger()
+        _state.set_default_ledger(None)
+    if led is not None:
+        led.close()
 
 
-__all__ = ["Ledger", "LedgerError", "close_default", "flush", "get_ledger", "ledger_path", "open_default"]
+__all__ = [
+    "Ledger",
+    "LedgerError",
+    "close_default",
+    "default_for_measurement",
+    "flush",
+    "get_ledger",
+    "ledger_path",
+    "open_default",
+]

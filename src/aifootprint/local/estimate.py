@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from .monitor import Counter
+    from .device import EnergyCounter as Counter
 
 
 Clock = Callable[[], float]

@@ -14,8 +14,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import cast
 
-TYPE_CHECKING = False  # not typing's: a measurement's first start should not import typing
+from .device import EnergyCounter, PowerMeter, WrappingCounter
 
 Clock = Callable[[], float]
 
@@ -25,31 +26,6 @@ MAX_WRAP_POWER_W = 500.0
 #: Relative uncertainty given to a measured figure (NVML, RAPL, amdsmi) when the device says nothing better:
 #: NVML documents its power readings as accurate to +/- 5 % (methodology section 15).
 MEASURED_UNCERTAINTY = 0.05
-
-
-if TYPE_CHECKING:
-    from typing import Protocol
-
-    class Device(Protocol):
-        """What every device says about itself. Optional extras, read with ``getattr``:
-
-        - ``model`` (str): the hardware's name ("NVIDIA H100 80GB HBM3", "Intel Xeon Gold 6230"), for embodied
-          impacts and explanations;
-        - ``source`` (str): how its figure is obtained, one line for ``Impacts.explain()``;
-        - ``max_power_w`` (float | None): a bound; a window's energy never exceeds it x the window's duration;
-        - ``bounds(energy_j, duration_s) -> (low_j, high_j)``: the uncertainty range of a window's figure
-          (default: +/- ``MEASURED_UNCERTAINTY`` for measured figures, none for estimated ones).
-        """
-
-        name: str  # "gpu:0", "cpu:0", "ram:0", "cpu", "ram"
-        kind: str  # "gpu", "cpu", "ram"
-        method: str  # "measured" | "estimated"
-
-    class Counter(Device, Protocol):
-        def energy_j(self) -> float: ...
-
-    class PowerMeter(Device, Protocol):
-        def power_w(self) -> float: ...
 
 
 def bounds_of(device: object, energy_j: float, duration_s: float) -> tuple[float, float]:
@@ -129,7 +105,7 @@ class Monitor:
 
     def __init__(
         self,
-        counters: Sequence[Counter] = (),
+        counters: Sequence[EnergyCounter] = (),
         meters: Sequence[PowerMeter] = (),
         *,
         clock: Clock = time.monotonic,
@@ -139,8 +115,8 @@ class Monitor:
         self._clock = clock
         self.interval_s = interval_s
         self._integrated = [Integrated(m, clock) for m in meters]
-        self.devices: list[Counter] = [*counters, *self._integrated]
-        wrapping = [c for c in counters if hasattr(c, "wrap_seconds")]
+        self.devices: list[EnergyCounter] = [*counters, *self._integrated]
+        wrapping = [cast(WrappingCounter, c) for c in counters if hasattr(c, "wrap_seconds")]
         self._wrapping = wrapping
         guard = min((c.wrap_seconds(MAX_WRAP_POWER_W) / 4 for c in wrapping), default=None)
         self._guard_s = guard
@@ -166,7 +142,7 @@ class Monitor:
             periods.append(self._guard_s)
         return min(periods, default=None)
 
-    def _energy(self, d: Counter) -> float:
+    def _energy(self, d: EnergyCounter) -> float:
         """A device's counter; a device that fails (a GPU lost, a file gone) keeps its last value, and the
         failure is logged once: a measurement never raises into the measured work because of a device."""
         try:

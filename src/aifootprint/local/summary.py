@@ -1,17 +1,43 @@
-"""The readable summary of a measurement (``Measurement.summary()``, ``aifootprint run``)."""
+"""The readable summary of a measurement (``Measurement.summary()``, ``aifootprint run``).
+
+Rendered through the library's formatting (:mod:`aifootprint._format`, which the CLI uses too) from what
+any measurement shows (:class:`Summarised`): this module does not import the measurement's own.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Protocol
 
 from .._format import equivalents, fmt_quantity, impacts_table, table
+from .._values import Impacts
 from ..errors import WARNING_CODES
-
-if TYPE_CHECKING:
-    from .session import Measurement
+from .results import DeviceEnergy, Forecast
 
 
-def render(m: Measurement) -> str:
+class Summarised(Protocol):
+    """What the summary reads (:class:`~aifootprint.local.session.Measurement` has it all)."""
+
+    name: str
+    complete: bool
+
+    @property
+    def running(self) -> bool: ...
+    @property
+    def impacts(self) -> Impacts: ...
+    @property
+    def duration_s(self) -> float: ...
+    @property
+    def energy_by_device(self) -> Mapping[str, DeviceEnergy]: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def forecast(self) -> Forecast | None: ...
+    @property
+    def problems(self) -> tuple[str, ...]: ...
+
+
+def render(m: Summarised) -> str:
     from .._state import default_estimator
     from .results import RECOMMENDATIONS, duration_text
 
