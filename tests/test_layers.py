@@ -31,6 +31,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "integrations": CORE | {"aifootprint", "local"},
     "cli": CORE | ESTIMATION | {"aifootprint", "engine", "catalog", "ledger", "local", "instrumentation"},
 }
+#: Imports for annotations only (under ``if TYPE_CHECKING:``) that a part may make beyond ALLOWED: the state
+#: module holds the ledger and the instrumentation runtime but never imports them.
+TYPE_ONLY: dict[str, frozenset[str]] = {"_state": frozenset({"ledger", "instrumentation"})}
 
 
 def _part(module: str) -> str:
@@ -38,13 +41,27 @@ def _part(module: str) -> str:
     return parts[1] if len(parts) > 1 else "aifootprint"
 
 
-def _imports(path: Path) -> set[str]:
-    """Every aifootprint module (or the package itself) that the file at ``path`` imports."""
+def _type_checking_nodes(tree: ast.AST) -> set[int]:
+    """ids of the import nodes under ``if TYPE_CHECKING:``."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            out.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    return out
+
+
+def _imports(path: Path, *, runtime_only: bool = False) -> set[str]:
+    """Every aifootprint module (or the package itself) that the file at ``path`` imports (``runtime_only``:
+    not counting imports for type checkers)."""
     rel = path.relative_to(PACKAGE.parent).with_suffix("").parts
     module = ".".join(rel[:-1] if rel[-1] == "__init__" else rel)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _type_checking_nodes(tree) if runtime_only else set()
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -76,8 +93,10 @@ def test_each_module_imports_only_the_layers_below_it(path: Path) -> None:
         return
     assert part in ALLOWED, f"{rel}: a new part of the package; give it its place in ALLOWED and the docs"
     allowed = ALLOWED[part] | {part}
-    wrong = sorted(m for m in _imports(path) if _part(m) not in allowed)
+    wrong = sorted(m for m in _imports(path) if _part(m) not in allowed | TYPE_ONLY.get(part, frozenset()))
     assert not wrong, f"{rel} ({part}) imports {wrong}: not allowed by the layers"
+    wrong = sorted(m for m in _imports(path, runtime_only=True) if _part(m) not in allowed)
+    assert not wrong, f"{rel} ({part}) imports {wrong} at run time: only for type checkers is allowed"
 
 
 def test_the_layer_check_sees_lazy_and_relative_imports() -> None:
@@ -86,3 +105,6 @@ def test_the_layer_check_sees_lazy_and_relative_imports() -> None:
     # imports inside functions count: the ledger asks for the catalogue lazily
     assert "aifootprint._api" in _imports(PACKAGE / "ledger" / "ledger.py")
     assert _part("aifootprint.ledger.hub") == "ledger" and _part("aifootprint") == "aifootprint"
+    state = PACKAGE / "_state.py"
+    assert "aifootprint.ledger.ledger" in _imports(state)
+    assert "aifootprint.ledger.ledger" not in _imports(state, runtime_only=True)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from ._estimator import Estimator
     from ._settings import Settings
+    from .instrumentation.runtime import Runtime
     from .ledger.ledger import Ledger
 
 #: What ``instrument(ledger=...)`` / ``--ledger`` / ``open_default()`` accept: a path, ``"off"`` or ``False``
@@ -109,6 +110,21 @@ def reset() -> None:
     _settings = None
     for hook in list(_reset_hooks):
         hook()
+
+
+# -- the instrumentation runtime -----------------------------------------------------------------------------
+# aifootprint.instrumentation.registry creates it (instrument()) and drops it (uninstrument()).
+_runtime: Runtime | None = None
+
+
+def runtime() -> Runtime | None:
+    """The options and listeners of ``instrument()``, or ``None`` when nothing is instrumented."""
+    return _runtime
+
+
+def set_runtime(rt: Runtime | None) -> None:
+    global _runtime  # noqa: PLW0603 - the one process-wide instrumentation runtime
+    _runtime = rt
 
 
 # -- the process-wide ledger --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import _state
 from .._log import log_once
 from ..errors import ConfigError
 from ..ledger import hub
@@ -37,14 +38,14 @@ class _Patch:
 
 
 _lock = threading.RLock()  # never held while importing (see instrument())
-_runtime: Runtime | None = None
 _patches: dict[str, list[_Patch]] = {}  # instrument name -> its patches
 _pending: dict[str, Adapter] = {}  # instrument name -> adapter, waiting for its SDK's first import
 _import_hook: ImportHook | None = None
 
 
 def current() -> Runtime | None:
-    return _runtime
+    """The runtime of ``instrument()`` (options, listeners); ``None`` when nothing is instrumented."""
+    return _state.runtime()
 
 
 def _canonical(name: str) -> str:
@@ -115,7 +116,6 @@ def instrument(
     call is recorded: a file path, ``False`` for nowhere, ``None`` for the configured place
     (``AIFOOTPRINT_LEDGER``, the config file's ``ledger`` key, else the user data directory).
     """
-    global _runtime  # noqa: PLW0603 - the one process-wide instrumentation state
     explicit = providers is not None
     if isinstance(providers, str):
         providers = [providers]
@@ -168,10 +168,11 @@ def instrument(
         else:
             later.append((name, adapter))
     with _lock:
-        rt = _runtime
+        rt = _state.runtime()
         if rt is None:
-            rt = _runtime = Runtime(zone=zone, boundary=boundary, strict=strict, endpoints=eps)
+            rt = Runtime(zone=zone, boundary=boundary, strict=strict, endpoints=eps)
             rt.add_listener(_publish)
+            _state.set_runtime(rt)
         else:
             rt.zone, rt.boundary, rt.strict, rt.endpoints = zone, boundary, strict, eps
             rt.clear_cache()
@@ -212,7 +213,7 @@ def _on_import(top: str, names: tuple[str, ...]) -> None:
             continue
         owners = _prepare(adapter)
         with _lock:
-            rt = _runtime
+            rt = _state.runtime()
             if rt is None or _pending.pop(name, None) is None:
                 continue
             if owners is not None:
@@ -334,14 +335,14 @@ def uninstrument(providers: Iterable[str] | None = None) -> None:
     A method that another library wrapped on top of ours since cannot be unwrapped without removing that
     library's wrapper too: ours is then switched off instead (it calls through untouched).
     """
-    global _runtime  # noqa: PLW0603
     with _lock:
+        rt = _state.runtime()
         if isinstance(providers, str):
             providers = [providers]
         names = [_canonical(p) for p in providers] if providers is not None else [*_patches, *_pending]
         for name in names:
-            if _runtime is not None:
-                _runtime.active.discard(name)
+            if rt is not None:
+                rt.active.discard(name)
             if _pending.pop(name, None) is not None and _import_hook is not None:
                 _import_hook.unwatch(name)
             for p in _patches.pop(name, []):
@@ -355,9 +356,9 @@ def uninstrument(providers: Iterable[str] | None = None) -> None:
         if not _patches and not _pending:
             if _import_hook is not None:
                 _import_hook.close()  # off sys.meta_path
-            if _runtime is not None:
-                _runtime.active.clear()
-                _runtime = None
+            if rt is not None:
+                rt.active.clear()
+                _state.set_runtime(None)
 
 
 def instrumented() -> tuple[str, ...]:

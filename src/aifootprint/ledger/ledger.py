@@ -91,6 +91,7 @@ class Ledger:
         self._stopping = False  # the thread is asked to exit (before fork(), at close)
         self._ctx: schema.RowContext | None = None
         self._unsubscribe: Any = None
+        self._open_soon = False  # open_soon(): the writer thread opens the file as soon as it starts
         if not lazy:
             from .store import Store
 
@@ -160,6 +161,11 @@ class Ledger:
 
     # -- writing --------------------------------------------------------------------------------------------
     def _run(self) -> None:
+        if self._open_soon:  # a lazy ledger opens its file here, while the caller's work goes on
+            self._open_soon = False
+            with self._lock:
+                if self._store is None and not (self._shut or self._broken or self._closed):
+                    self._open_locked()
         while not (self._closed or self._stopping):
             self._wake.wait(self.flush_interval)
             self._wake.clear()
@@ -248,6 +254,14 @@ class Ledger:
             self._give_up()
             return None
         return store
+
+    def open_soon(self) -> None:
+        """Start the writer thread now, and have it open the file (a lazy ledger): importing SQLite and
+        preparing the file then happen while the caller's work runs, not on its thread and not at the
+        first write. A file that cannot be used is logged once, never raised."""
+        if self._store is None and not (self._shut or self._broken):
+            self._open_soon = True
+            self._start()
 
     def _give_up(self) -> None:
         self._broken = True
@@ -523,10 +537,11 @@ def _refused(led: Ledger | None, setting: _state.LedgerSetting, path: Path, exc:
 
 
 def default_for_measurement() -> Ledger | None:
-    """The process-wide ledger, created if there is none yet, without opening its file (a measurement's
-    first recorded start: no SQLite import on the caller's thread). It is where the program's explicit choice
-    says, else where the settings say; ``None`` when either says there is none. The writer thread opens the
-    file on the first write; a file that cannot be used is logged then, never raised."""
+    """The process-wide ledger, created if there is none yet, without opening its file on the caller's
+    thread (a measurement's first recorded start: no SQLite import there). It is where the program's explicit
+    choice says, else where the settings say; ``None`` when either says there is none. The writer thread
+    starts now and opens the file while the measured work runs; a file that cannot be used is logged then,
+    never raised."""
     current = _state.default_ledger()
     if current is not None and not current.closed:
         return current
@@ -540,6 +555,7 @@ def default_for_measurement() -> Ledger | None:
         led = Ledger(path, lazy=True)
         led._unsubscribe = hub.subscribe(led.record)
         _state.set_default_ledger(led)
+        led.open_soon()  # the file is ready by the time the measurement stops
         return led
 
 
