@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from ._interval import Interval, RangeLike, parse_range
+from ._layout import EMBODIED, INDICATORS, USAGE, bounds_at
 from .errors import InputError
 
-INDICATORS: Final = ("energy", "gwp", "adpe", "pe", "water")
 UNITS: Final[dict[str, str]] = {"energy": "kWh", "gwp": "kgCO2eq", "adpe": "kgSbeq", "pe": "MJ", "water": "L"}
 LABELS: Final[dict[str, str]] = {
     "energy": "Energy",
@@ -246,8 +246,8 @@ class Impacts:
         requests: float,
         explainer: Callable[[], tuple[Factor, ...]],
     ) -> None:
-        # values: for share in (usage, embodied), for indicator in INDICATORS: (low, value, high); or a
-        # function computing them on first read (instrumented calls: nothing is computed until needed)
+        # values: the impact vector (aifootprint._layout); or a function computing it on first read
+        # (instrumented calls: nothing is computed until needed)
         if callable(values):
             self._values: tuple[float, ...] | None = None
             self._compute: Callable[[], tuple[float, ...]] | None = values
@@ -291,13 +291,10 @@ class Impacts:
         return v
 
     def _usage(self, i: int) -> tuple[float, float, float]:
-        v = self._v()
-        return v[3 * i], v[3 * i + 1], v[3 * i + 2]
+        return bounds_at(self._v(), USAGE[i])
 
     def _embodied(self, i: int) -> tuple[float, float, float]:
-        v = self._v()
-        j = 15 + 3 * i
-        return v[j], v[j + 1], v[j + 2]
+        return bounds_at(self._v(), EMBODIED[i])
 
     def _total(self, i: int) -> tuple[float, float, float]:
         u, e = self._usage(i), self._embodied(i)

@@ -7,7 +7,8 @@ from typing import Any
 
 from .. import _api as api
 from .._format import equivalents, fmt_quantity, impacts_table, table
-from .._values import INDICATORS, Impacts, Model
+from .._layout import INDICATORS
+from .._values import Impacts, Model
 from ..errors import WARNING_CODES
 from . import dump_json
 

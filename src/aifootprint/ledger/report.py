@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Final
 
-from .._values import INDICATORS, UNITS
+from .._layout import BOUNDS, EMBODIED, INDICATORS, SIZE, USAGE, bounds_at, index
+from .._values import UNITS
 from ..errors import ConfigError, InputError
 from . import schema
 from .store import Store
@@ -36,14 +37,11 @@ _N_KEYS = len(schema.ROLLUP_KEYS)  # day + 9 keys
 _K = {k: i for i, k in enumerate(("day", *schema.ROLLUP_KEYS[1:]))}
 _C = {c: _N_KEYS + i for i, c in enumerate((*schema.ROLLUP_COUNTS, *schema.ROLLUP_SUMS))}
 _IMP0 = _C[schema.IMPACT_COLUMNS[0]]
-
-
-def _usage(ind: int) -> int:  # index of (low, value, high) of the usage share of indicator ind in the 30
-    return 3 * ind
-
-
-def _embodied(ind: int) -> int:
-    return 15 + 3 * ind
+# Positions in the impact vector (aifootprint._layout) that the market-based figures read.
+_USAGE_ENERGY = index("usage", "energy")
+_USAGE_ENERGY_VALUE = index("usage", "energy", "value")
+_USAGE_GWP = index("usage", "gwp")
+_N_BOUNDS = len(BOUNDS)
 
 
 def parse_by(values: Iterable[str] | None) -> list[str]:
@@ -129,15 +127,17 @@ def _market_key(kind: str, provider: str, labels: Mapping[str, str]) -> tuple[st
 # -- aggregation -------------------------------------------------------------------------------------------
 @dataclass
 class Totals:
-    """Sums over a group of entries. ``impacts`` holds the 30 sums (share x indicator x low/value/high)."""
+    """Sums over a group of entries. ``impacts`` holds the sums of the impact vector (aifootprint._layout:
+    share x indicator x low/value/high); the market-based lists are (low, value, high)."""
 
     entries: int = 0
     with_impacts: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
-    impacts: list[float] = field(default_factory=lambda: [0.0] * 30)
-    market_usage_gwp: list[float] = field(default_factory=lambda: [0.0] * 3)  # contract + fallback
-    market_fallback_gwp: list[float] = field(default_factory=lambda: [0.0] * 3)  # location-based stand-in
+    impacts: list[float] = field(default_factory=lambda: [0.0] * SIZE)
+    market_usage_gwp: list[float] = field(default_factory=lambda: [0.0] * _N_BOUNDS)  # contract + fallback
+    # location-based stand-in
+    market_fallback_gwp: list[float] = field(default_factory=lambda: [0.0] * _N_BOUNDS)
     market_covered_kwh: float = 0.0  # usage energy that has a contractual factor
 
     def add_row(self, r: Sequence[Any], market: list[float] | None) -> None:
@@ -146,39 +146,37 @@ class Totals:
         self.input_tokens += r[_C["input_tokens"]]
         self.output_tokens += r[_C["output_tokens"]]
         imp = self.impacts
-        for j in range(30):
+        for j in range(SIZE):
             imp[j] += r[_IMP0 + j]
         m = self.market_usage_gwp
         if market is None:  # no contractual factor: the location-based figure stands in
-            g = _usage(1)
+            g = _IMP0 + _USAGE_GWP
             fb = self.market_fallback_gwp
-            for j in range(3):
-                m[j] += r[_IMP0 + g + j]
-                fb[j] += r[_IMP0 + g + j]
+            for j in range(_N_BOUNDS):
+                m[j] += r[g + j]
+                fb[j] += r[g + j]
         else:
-            for j in range(3):
+            for j in range(_N_BOUNDS):
                 m[j] += market[j]
-            self.market_covered_kwh += r[_IMP0 + 1]
+            self.market_covered_kwh += r[_IMP0 + _USAGE_ENERGY_VALUE]
 
     def add(self, other: Totals) -> None:
         self.entries += other.entries
         self.with_impacts += other.with_impacts
         self.input_tokens += other.input_tokens
         self.output_tokens += other.output_tokens
-        for j in range(30):
+        for j in range(SIZE):
             self.impacts[j] += other.impacts[j]
-        for j in range(3):
+        for j in range(_N_BOUNDS):
             self.market_usage_gwp[j] += other.market_usage_gwp[j]
             self.market_fallback_gwp[j] += other.market_fallback_gwp[j]
         self.market_covered_kwh += other.market_covered_kwh
 
     def usage(self, indicator: str) -> tuple[float, float, float]:
-        i = _usage(INDICATORS.index(indicator))
-        return self.impacts[i], self.impacts[i + 1], self.impacts[i + 2]
+        return bounds_at(self.impacts, USAGE[INDICATORS.index(indicator)])
 
     def embodied(self, indicator: str) -> tuple[float, float, float]:
-        i = _embodied(INDICATORS.index(indicator))
-        return self.impacts[i], self.impacts[i + 1], self.impacts[i + 2]
+        return bounds_at(self.impacts, EMBODIED[INDICATORS.index(indicator)])
 
     def total(self, indicator: str) -> tuple[float, float, float]:
         u, e = self.usage(indicator), self.embodied(indicator)
@@ -258,9 +256,8 @@ def build(
                 break
         m = None
         if factor is not None:
-            e = _IMP0 + _usage(0)
             f = factor.gwp_kgco2eq_per_kwh
-            m = [r[e] * f, r[e + 1] * f, r[e + 2] * f]
+            m = [x * f for x in bounds_at(r, _IMP0 + _USAGE_ENERGY)]
         t = groups.get(key)
         if t is None:
             t = groups[key] = Totals()

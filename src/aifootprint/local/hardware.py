@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .._layout import share_values
 from .._values import Factor
 from ..catalog.catalog import Catalog
 from ..catalog.rows import Accelerator
@@ -66,8 +67,8 @@ def find_accelerator(catalog: Catalog, reported: str) -> Accelerator | None:
 
 @dataclass(frozen=True)
 class Embodied:
-    """The 15 embodied values (energy, GWP, ADPe, PE, water x low/value/high), their explanation, and
-    whether some hardware was left out."""
+    """The embodied share of the impact vector (energy, GWP, ADPe, PE, water x low/value/high; see
+    aifootprint._layout), its explanation, and whether some hardware was left out."""
 
     values: tuple[float, ...] | None  # None: nothing could be counted
     factors: tuple[Factor, ...]
@@ -139,13 +140,16 @@ def embodied_share(
             return Embodied(None, tuple(factors), partial)
     low_t, mid_t, high_t = (max(d, 0.0) for d in duration_s)
     life_low, life_mid, life_high = lifetime_years
-    values: list[float] = [0.0, 0.0, 0.0]  # embodied energy: not counted (as for API estimates)
-    for i in range(3):  # gwp, adpe, pe
+    per_indicator: dict[str, tuple[float, float, float]] = {
+        "energy": (0.0, 0.0, 0.0),  # embodied energy: not counted (as for API estimates)
+        "water": (0.0, 0.0, 0.0),  # embodied water: no catalogue figure
+    }
+    for i, indicator in enumerate(("gwp", "adpe", "pe")):  # the order of each element of parts
         lo = sum(p[i][0] for p in parts) * low_t / (life_high * SECONDS_PER_YEAR)
         mid = sum(p[i][1] for p in parts) * mid_t / (life_mid * SECONDS_PER_YEAR)
         hi = sum(p[i][2] for p in parts) * high_t / (life_low * SECONDS_PER_YEAR)
-        values += (lo, mid, hi)
-    values += (0.0, 0.0, 0.0)  # embodied water: no catalogue figure
+        per_indicator[indicator] = (lo, mid, hi)
+    values = share_values(per_indicator)
     factors.append(Factor("hardware lifetime", life_low, life_mid, life_high, "years", lifetime_source))
     factors.append(
         Factor(
@@ -157,4 +161,4 @@ def embodied_share(
             "time-based allocation, as for API requests (methodology section 8)",
         )
     )
-    return Embodied(tuple(values), tuple(factors), partial)
+    return Embodied(values, tuple(factors), partial)
