@@ -17,7 +17,7 @@ def test_index_walks_share_indicator_bound() -> None:
     assert layout.index("embodied", "gwp", "high") == 20
     assert layout.USAGE == (0, 3, 6, 9, 12)
     assert layout.EMBODIED == (15, 18, 21, 24, 27)
-    assert (layout.LOW, layout.VALUE, layout.HIGH) == tuple(layout.BOUNDS.index(b) for b in layout.BOUNDS)
+    assert tuple(layout.BOUNDS.index(b) for b in layout.BOUNDS) == (layout.LOW, layout.VALUE, layout.HIGH)
     with pytest.raises(ValueError):
         layout.index("usage", "noise", "low")
 
@@ -56,7 +56,7 @@ def test_impacts_read_their_figures_where_the_layout_puts_them() -> None:
 def test_coefficients_are_named_tuples_of_the_plan() -> None:
     est = af.make_estimator()
     plan = est.plan("openai/gpt-4o-mini", zone="FRA")
-    assert COEFFICIENTS == layout.Coefficients._fields
+    assert layout.Coefficients._fields == COEFFICIENTS
     assert len(COEFFICIENTS) == 16
     for c in plan.corners:
         assert isinstance(c, layout.Coefficients)

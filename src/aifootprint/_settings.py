@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._interval import parse_range
+from ._interval import Bounds, parse_range
 from ._values import BOUNDARIES
 from .errors import ConfigError, InputError
 
@@ -33,7 +33,7 @@ class Settings:
     zone: str | None = None
     boundary: str = "datacenter"
     gpu: str | None = None
-    batch_size: tuple[float, float, float] | None = None
+    batch_size: Bounds | None = None
     ledger: str | None = None  # a path, or "off"; None: the user data directory
     config_path: Path | None = None
     overlays: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

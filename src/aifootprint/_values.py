@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from ._interval import Interval, RangeLike, parse_range
+from ._interval import Bounds, Interval, RangeLike, parse_range
 from ._layout import EMBODIED, INDICATORS, USAGE, bounds_at
 from .errors import InputError
 
@@ -94,7 +94,9 @@ class Model:
             else parse_range("active_params_b", active_params_b, strict_minimum=True)
         )
         if active[2] > total[2] * (1 + 1e-9) or active[0] > total[0] * (1 + 1e-9):
-            raise InputError("active_params_b", f"active parameters {active} exceed total parameters {total}")
+            raise InputError(
+                "active_params_b", f"active parameters {tuple(active)} exceed total parameters {tuple(total)}"
+            )
         precision_bits("precision", precision)
         arch = architecture or ("dense" if active == total else "moe")
         if arch not in ("dense", "moe"):
@@ -104,8 +106,8 @@ class Model:
         for fname, v in (("tokens_per_s", tokens_per_s), ("ttft_s", ttft_s)):
             if v is not None and (not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0):
                 raise InputError(fname, f"must be a positive number, got {v!r}")
-        self.total_params_b: tuple[float, float, float] = total
-        self.active_params_b: tuple[float, float, float] = active
+        self.total_params_b: Bounds = total
+        self.active_params_b: Bounds = active
         self.precision: str = precision.lower()
         self.architecture: str = arch
         self.name: str = name
@@ -124,7 +126,7 @@ class Model:
         return f"{self.provider}/{self.name}"
 
     def __repr__(self) -> str:
-        def fmt(r: tuple[float, float, float]) -> str:
+        def fmt(r: Bounds) -> str:
             return f"{r[1]:g}" if r[0] == r[2] else f"({r[0]:g}, {r[2]:g})"
 
         return (

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .. import _layout as layout
-from .._layout import HIGH, LOW, VALUE, Coefficients
+from .._interval import Bounds
+from .._layout import HIGH, LOW, VALUE, Coefficients, from_corners
 from .._values import Factor
 from . import formulas as f
 from .energy_model import EnergyCoefficients, decode_latency_terms_s, gpu_energy_terms_j
-
-Triple = tuple[float, float, float]
 
 #: Coefficient names of one corner, in order (the fields of :class:`Coefficients`).
 COEFFICIENTS: Final = Coefficients._fields
@@ -36,8 +35,8 @@ COEFFICIENTS: Final = Coefficients._fields
 class Deployment:
     """Everything about where and how the model runs, each uncertain quantity as (low, value, high)."""
 
-    active_params_b: Triple
-    total_params_b: Triple
+    active_params_b: Bounds
+    total_params_b: Bounds
     weight_bits: float
     gpu_memory_gb: float
     gpu_tdp_w: float
@@ -45,28 +44,28 @@ class Deployment:
     gpu_dense_tflops: float
     gpu_count: int | None  # None: derived from memory (M1, M2) per corner
     memory_overhead: float
-    batch_size: Triple
+    batch_size: Bounds
     gpus_per_server: float
-    host_power_w: Triple
-    pue: Triple
-    wue_l_per_kwh: Triple
-    idle_capacity_factor: Triple
-    gwp_kgco2eq_per_kwh: Triple
+    host_power_w: Bounds
+    pue: Bounds
+    wue_l_per_kwh: Bounds
+    idle_capacity_factor: Bounds
+    gwp_kgco2eq_per_kwh: Bounds
     adpe_kgsbeq_per_kwh: float
     pe_mj_per_kwh: float
     grid_water_l_per_kwh: float
-    gpu_embodied_gwp: Triple
-    gpu_embodied_adpe: Triple
-    gpu_embodied_pe: Triple
-    host_embodied_gwp: Triple
-    host_embodied_adpe: Triple
-    host_embodied_pe: Triple
-    lifetime_years: Triple
+    gpu_embodied_gwp: Bounds
+    gpu_embodied_adpe: Bounds
+    gpu_embodied_pe: Bounds
+    host_embodied_gwp: Bounds
+    host_embodied_adpe: Bounds
+    host_embodied_pe: Bounds
+    lifetime_years: Bounds
     boundary: str
     latency_catalogue: tuple[float, float] | None  # (ttft_s, tokens_per_s) from the catalogue
 
 
-def _pick(t: Triple, corner: int, *, increasing: bool = True) -> float:
+def _pick(t: Bounds, corner: int, *, increasing: bool = True) -> float:
     """The end of ``t`` that moves an impact towards ``corner`` (inputs that lower impacts are flipped)."""
     return t[corner if increasing else 2 - corner]
 
@@ -122,7 +121,7 @@ def compile_corner(d: Deployment, coefficients: EnergyCoefficients, corner: int)
     )
     lifetime = _pick(d.lifetime_years, corner, increasing=False)
 
-    def embodied(gpu: Triple, host: Triple) -> float:
+    def embodied(gpu: Bounds, host: Bounds) -> float:
         return f.embodied_per_second(
             gpu_embodied=_pick(gpu, corner),
             gpu_count=n,
@@ -205,12 +204,7 @@ def evaluate(c: Coefficients, input_tokens: Any, output_tokens: Any, latency: An
 
 
 #: Where each result of :func:`evaluate` goes in the impact vector (the position of its low bound).
-#: (The embodied energy and water of a request are not estimated: they stay 0.)
-_EVALUATED: Final = (
-    *(layout.index("usage", ind) for ind in layout.INDICATORS),
-    *(layout.index("embodied", ind) for ind in ("gwp", "adpe", "pe")),
-)
-_U_ENERGY, _U_GWP, _U_ADPE, _U_PE, _U_WATER, _E_GWP, _E_ADPE, _E_PE = _EVALUATED
+_EVALUATED: Final = tuple(layout.index(share, indicator) for share, indicator in layout.EVALUATED)
 
 
 class Plan:
@@ -239,7 +233,11 @@ class Plan:
         factors: Callable[[], list[Factor]],
     ) -> None:
         self.deployment = deployment
-        self.corners = tuple(compile_corner(deployment, coefficients, k) for k in (LOW, VALUE, HIGH))
+        self.corners: tuple[Coefficients, Coefficients, Coefficients] = (
+            compile_corner(deployment, coefficients, LOW),
+            compile_corner(deployment, coefficients, VALUE),
+            compile_corner(deployment, coefficients, HIGH),
+        )
         self.model_id = model_id
         self.zone = zone
         self.boundary = deployment.boundary
@@ -251,19 +249,20 @@ class Plan:
         self, input_tokens: float, output_tokens: float, latency: float | None, requests: float
     ) -> tuple[float, ...]:
         """The impact vector of :class:`~aifootprint._values.Impacts` (see :mod:`aifootprint._layout`)."""
-        out = [0.0] * layout.SIZE
-        for k, c in enumerate(self.corners):  # k: LOW, VALUE, HIGH, the bound's offset
-            lat = latency_s(c, input_tokens, output_tokens) if latency is None else latency
-            e, g, a, p, w, eg, ea, ep = evaluate(c, input_tokens, output_tokens, lat)
-            out[_U_ENERGY + k] = e * requests
-            out[_U_GWP + k] = g * requests
-            out[_U_ADPE + k] = a * requests
-            out[_U_PE + k] = p * requests
-            out[_U_WATER + k] = w * requests
-            out[_E_GWP + k] = eg * requests
-            out[_E_ADPE + k] = ea * requests
-            out[_E_PE + k] = ep * requests
-        return tuple(out)
+        low, value, high = self.corners
+        if latency is None:
+            return from_corners(
+                evaluate(low, input_tokens, output_tokens, latency_s(low, input_tokens, output_tokens)),
+                evaluate(value, input_tokens, output_tokens, latency_s(value, input_tokens, output_tokens)),
+                evaluate(high, input_tokens, output_tokens, latency_s(high, input_tokens, output_tokens)),
+                requests,
+            )
+        return from_corners(
+            evaluate(low, input_tokens, output_tokens, latency),
+            evaluate(value, input_tokens, output_tokens, latency),
+            evaluate(high, input_tokens, output_tokens, latency),
+            requests,
+        )
 
 
 class LazyValues:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .._interval import Bounds
 from .._layout import share_values
 from .._values import Factor
 from ..catalog.catalog import Catalog
@@ -23,8 +24,6 @@ from ..catalog.rows import Accelerator
 from ..errors import UnknownHardwareError
 
 SECONDS_PER_YEAR = 365.25 * 24 * 3600
-
-Triple = tuple[float, float, float]
 
 
 def find_accelerator(catalog: Catalog, reported: str) -> Accelerator | None:
@@ -78,9 +77,9 @@ class Embodied:
 def embodied_share(
     catalog: Catalog,
     gpus: Sequence[str],
-    duration_s: Triple,
+    duration_s: Bounds,
     *,
-    lifetime_years: Triple,
+    lifetime_years: Bounds,
     lifetime_source: str,
     gpu: str | None = None,
     server: str | None = None,
@@ -90,7 +89,7 @@ def embodied_share(
     ``gpu`` names the catalogue accelerator for every GPU (when the driver's name is unknown or wrong);
     ``server`` names the host archetype. ``values`` is ``None`` when no hardware could be counted."""
     factors: list[Factor] = []
-    parts: list[tuple[Triple, Triple, Triple]] = []  # (gwp, adpe, pe) per unit counted
+    parts: list[tuple[Bounds, Bounds, Bounds]] = []  # (gwp, adpe, pe) per unit counted
     partial = False
     named_server = catalog.server(server) if server is not None else None
     for reported in gpus:
@@ -113,8 +112,8 @@ def embodied_share(
             continue
         share = 1.0 / host.gpu_count
 
-        def scaled(t: Triple, k: float = share) -> Triple:
-            return (t[0] * k, t[1] * k, t[2] * k)
+        def scaled(t: Bounds, k: float = share) -> Bounds:
+            return Bounds(t.low * k, t.value * k, t.high * k)
 
         parts.append(
             (

@@ -32,14 +32,13 @@ TYPE_CHECKING = False  # typing, the records and dataclasses are imported when f
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, TypeVar
 
-    from .._interval import RangeLike
+    from .._interval import Bounds, RangeLike
     from .._values import Impacts
     from ..ledger.entry import EnergyMethod
     from .monitor import Reading, Window
     from .results import DeviceEnergy, Forecast
 
     F = TypeVar("F", bound=Callable[..., Any])
-Triple = tuple[float, float, float]
 
 J_PER_KWH = 3.6e6
 _ACTIVE: contextvars.ContextVar[Measurement | None] = contextvars.ContextVar(
@@ -117,9 +116,9 @@ class Measurement:
         self.zone = zone.strip() if zone is not None else None
         if pue is not None or lifetime_years is not None:
             from .._interval import parse_range
-        self.pue: Triple = parse_range("pue", pue, minimum=1.0) if pue is not None else (1.0, 1.0, 1.0)
-        self._pue_given = pue is not None
-        self.lifetime_years: Triple | None = (
+        # None: no PUE given, the server boundary (_interval is not imported to start a measurement)
+        self.pue: Bounds | None = parse_range("pue", pue, minimum=1.0) if pue is not None else None
+        self.lifetime_years: Bounds | None = (
             parse_range("lifetime_years", lifetime_years, minimum=0.01)
             if lifetime_years is not None
             else None
@@ -446,6 +445,7 @@ class Measurement:
 
     def _impacts_of(self, r: Reading, *, scale: float) -> Impacts:
         from .._energy import NOT_INCLUDED, impacts_from_energy
+        from .._interval import Bounds
         from .._state import default_estimator
         from .._values import Factor
         from .hardware import embodied_share
@@ -487,7 +487,7 @@ class Measurement:
         emb = embodied_share(
             cat,
             gpus,
-            (duration, duration, duration),
+            Bounds.point(duration),
             lifetime_years=life,
             lifetime_source=life_source,
             gpu=self.gpu,
@@ -498,12 +498,12 @@ class Measurement:
         return impacts_from_energy(
             (low, total, high),
             zone=zone,
-            pue=self.pue,
+            pue=1.0 if self.pue is None else self.pue,
             name=self.name,
             warnings=tuple(warnings),
             energy_source="sum of the devices above"
             + (f", x {scale:.4g} (forecast)" if scale != 1.0 else ""),
-            pue_source="measure(pue=...)" if self._pue_given else "none",
+            pue_source="none" if self.pue is None else "measure(pue=...)",
             zone_source=zone_source,
             estimator=est,
             embodied=emb.values,
@@ -551,7 +551,7 @@ class Measurement:
             compute,
             model=self.name,
             zone=self.zone or "",
-            boundary="server" if self.pue == (1.0, 1.0, 1.0) else "datacenter",
+            boundary="server" if self.pue is None or self.pue == (1.0, 1.0, 1.0) else "datacenter",
             warnings=(),
             requests=1,
             explainer=lambda: self.impacts.factors(),  # noqa: PLW0108 - late: computed on first read
