@@ -72,3 +72,15 @@ def test_values_many_equals_the_scalar_vector() -> None:
     pending = [LazyValues(plan, 10.0 * k, 50.0 + k, None if k % 2 else 1.5 + k, 1.0 + k) for k in range(9)]
     assert values_many(np, pending) == [v() for v in pending]
     assert all(len(v()) == layout.SIZE for v in pending)
+
+
+@pytest.mark.parametrize("requests", [1, 3.5])
+def test_from_corners_puts_every_evaluated_figure_at_its_index(requests: float) -> None:
+    corners = [[100.0 * k + j for j in range(len(layout.EVALUATED))] for k in range(3)]
+    vector = layout.from_corners(*corners, requests)
+    assert len(vector) == layout.SIZE
+    expected = [0.0] * layout.SIZE
+    for j, (share, indicator) in enumerate(layout.EVALUATED):
+        for k, bound in enumerate(layout.BOUNDS):
+            expected[layout.index(share, indicator, bound)] = corners[k][j] * requests
+    assert vector == tuple(expected)

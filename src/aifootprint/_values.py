@@ -143,12 +143,16 @@ class Model:
         return hash((self.provider, self.name, self.total_params_b, self.active_params_b, self.precision))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Quantity:
-    """A physical quantity with its uncertainty range: ``low <= value <= high``, in ``unit``."""
+    """A physical quantity with its uncertainty range: ``low <= value <= high``, in ``unit``.
 
-    value: float
+    Fields in ascending order, as in every (low, value, high) of the package; keyword-only, so that no
+    construction can swap bounds by position: ``Quantity(low=1, value=2, high=3, unit="kWh")``.
+    """
+
     low: float
+    value: float
     high: float
     unit: str
 
@@ -193,7 +197,7 @@ class ImpactSet:
 
     def _q(self, i: int) -> Quantity:
         lo, val, hi = self._get(i)
-        return Quantity(val, lo, hi, UNITS[INDICATORS[i]])
+        return Quantity(low=lo, value=val, high=hi, unit=UNITS[INDICATORS[i]])
 
     @property
     def energy(self) -> Quantity:

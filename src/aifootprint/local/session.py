@@ -366,7 +366,12 @@ class Measurement:
         out: dict[str, DeviceEnergy] = {}
         for name, joules in r.energy_j.items():
             d = self._setup.info.get(name)
-            q = Quantity(joules / J_PER_KWH, r.low_j[name] / J_PER_KWH, r.high_j[name] / J_PER_KWH, "kWh")
+            q = Quantity(
+                low=r.low_j[name] / J_PER_KWH,
+                value=joules / J_PER_KWH,
+                high=r.high_j[name] / J_PER_KWH,
+                unit="kWh",
+            )
             out[name] = DeviceEnergy(
                 name,
                 getattr(d, "kind", name.split(":", 1)[0]),
