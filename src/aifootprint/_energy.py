@@ -12,7 +12,7 @@ lookup of the zone.
 from __future__ import annotations
 
 from ._estimator import Estimator
-from ._interval import RangeLike, parse_range
+from ._interval import Bounds, RangeLike, parse_range
 from ._layout import PER_SHARE, share_values
 from ._state import default_estimator
 from ._values import Factor, Impacts
@@ -58,14 +58,14 @@ def impacts_from_energy(
     e_it = parse_range("energy_kwh", energy_kwh)
     p = parse_range("pue", pue, minimum=1.0)
     z = (estimator or default_estimator()).catalog.zone(zone)
-    e = (e_it[0] * p[0], e_it[1] * p[1], e_it[2] * p[2])
+    e = Bounds(e_it.low * p.low, e_it.value * p.value, e_it.high * p.high)
     g = z.gwp_kgco2eq_per_kwh
     usage = share_values(
         {
             "energy": e,
-            "gwp": (e[0] * g[0], e[1] * g[1], e[2] * g[2]),
+            "gwp": (e.low * g.low, e.value * g.value, e.high * g.high),
             **{
-                indicator: (e[0] * factor, e[1] * factor, e[2] * factor)
+                indicator: (e.low * factor, e.value * factor, e.high * factor)
                 for indicator, factor in (
                     ("adpe", z.adpe_kgsbeq_per_kwh),
                     ("pe", z.pe_mj_per_kwh),
