@@ -84,15 +84,18 @@ def from_corners(
     e0, g0, a0, p0, w0, eg0, ea0, ep0 = low
     e1, g1, a1, p1, w1, eg1, ea1, ep1 = value
     e2, g2, a2, p2, w2, eg2, ea2, ep2 = high
-    if requests != 1:
-        r = requests
-        e0, g0, a0, p0, w0, eg0, ea0, ep0 = e0 * r, g0 * r, a0 * r, p0 * r, w0 * r, eg0 * r, ea0 * r, ep0 * r
-        e1, g1, a1, p1, w1, eg1, ea1, ep1 = e1 * r, g1 * r, a1 * r, p1 * r, w1 * r, eg1 * r, ea1 * r, ep1 * r
-        e2, g2, a2, p2, w2, eg2, ea2, ep2 = e2 * r, g2 * r, a2 * r, p2 * r, w2 * r, eg2 * r, ea2 * r, ep2 * r
     # fmt: off
+    if requests == 1:
+        return (
+            e0, e1, e2, g0, g1, g2, a0, a1, a2, p0, p1, p2, w0, w1, w2,  # usage
+            0.0, 0.0, 0.0, eg0, eg1, eg2, ea0, ea1, ea2, ep0, ep1, ep2, 0.0, 0.0, 0.0,  # embodied
+        )
+    r = requests
     return (
-        e0, e1, e2, g0, g1, g2, a0, a1, a2, p0, p1, p2, w0, w1, w2,  # usage
-        0.0, 0.0, 0.0, eg0, eg1, eg2, ea0, ea1, ea2, ep0, ep1, ep2, 0.0, 0.0, 0.0,  # embodied
+        e0 * r, e1 * r, e2 * r, g0 * r, g1 * r, g2 * r, a0 * r, a1 * r, a2 * r,  # usage
+        p0 * r, p1 * r, p2 * r, w0 * r, w1 * r, w2 * r,
+        0.0, 0.0, 0.0, eg0 * r, eg1 * r, eg2 * r, ea0 * r, ea1 * r, ea2 * r,  # embodied
+        ep0 * r, ep1 * r, ep2 * r, 0.0, 0.0, 0.0,
     )
     # fmt: on
 
