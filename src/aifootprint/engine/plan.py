@@ -180,7 +180,8 @@ def gpu_energy_j(c: Coefficients, input_tokens: Any, output_tokens: Any) -> Any:
 
 
 def evaluate(c: Coefficients, input_tokens: Any, output_tokens: Any, latency: Any) -> tuple[Any, ...]:
-    """Impacts of one corner: (energy_kwh, gwp, adpe, pe, water_l, emb_gwp, emb_adpe, emb_pe).
+    """Impacts of one corner: (energy_kwh, gwp, adpe, pe, water_l, emb_gwp, emb_adpe, emb_pe), the
+    (share, indicator) of :data:`aifootprint._layout.EVALUATED` (what ``_layout.from_corners`` takes).
 
     Works elementwise on floats or NumPy arrays with the same operations in the same order.
     (G1) GPU energy = :func:`gpu_energy_j`                                                     [J]
@@ -295,7 +296,7 @@ def values_many(np: Any, pending: list[LazyValues]) -> list[tuple[float, ...]]:
     missing = np.isnan(lat)
     zeros = np.zeros(len(pending))
     cols: list[Any] = [zeros] * layout.SIZE
-    for k, c in enumerate(plan.corners):
+    for k, c in enumerate(plan.corners):  # k: LOW, VALUE, HIGH, the offset of the bound
         used = np.where(missing, latency_s(c, i_t, o_t), lat) if missing.any() else lat
         for j, col in zip(_EVALUATED, evaluate(c, i_t, o_t, used), strict=True):
             cols[j + k] = col * req
