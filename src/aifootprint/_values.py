@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from ._interval import Bounds, Interval, RangeLike, parse_range
-from ._layout import EMBODIED, INDICATORS, USAGE, bounds_at
+from ._layout import EMBODIED, HIGH, INDICATORS, LOW, USAGE, VALUE
 from .errors import InputError
 
 UNITS: Final[dict[str, str]] = {"energy": "kWh", "gwp": "kgCO2eq", "adpe": "kgSbeq", "pe": "MJ", "water": "L"}
@@ -296,15 +296,18 @@ class Impacts:
             v = self._values = self._compute()
         return v
 
+    # Figures are read where aifootprint._layout puts them (written out: every read of a Quantity runs this).
     def _usage(self, i: int) -> tuple[float, float, float]:
-        return bounds_at(self._v(), USAGE[i])
+        v, j = self._v(), USAGE[i]
+        return v[j + LOW], v[j + VALUE], v[j + HIGH]
 
     def _embodied(self, i: int) -> tuple[float, float, float]:
-        return bounds_at(self._v(), EMBODIED[i])
+        v, j = self._v(), EMBODIED[i]
+        return v[j + LOW], v[j + VALUE], v[j + HIGH]
 
     def _total(self, i: int) -> tuple[float, float, float]:
-        u, e = self._usage(i), self._embodied(i)
-        return u[0] + e[0], u[1] + e[1], u[2] + e[2]
+        v, u, e = self._v(), USAGE[i], EMBODIED[i]
+        return v[u + LOW] + v[e + LOW], v[u + VALUE] + v[e + VALUE], v[u + HIGH] + v[e + HIGH]
 
     @property
     def usage(self) -> ImpactSet:
