@@ -8,8 +8,11 @@ low, value, high)::
     usage energy low, usage energy value, usage energy high, usage gwp low, ..., embodied water high
 
 Nothing outside this module computes a position in it: use :func:`index`, :data:`USAGE` / :data:`EMBODIED`
-(where each indicator's three bounds start), :data:`USAGE_VALUES` / :data:`EMBODIED_VALUES` (the slices of
-one share), :func:`bounds_at` and :func:`entries`.
+(where each indicator's three bounds start, then ``+ LOW``, ``+ VALUE``, ``+ HIGH``), :data:`USAGE_VALUES` /
+:data:`EMBODIED_VALUES` (the slices of one share), :func:`bounds_at`, :func:`entries` /
+:func:`share_entries` (the names of every position), :func:`share_values` (one share from per-indicator
+triples) and :func:`from_corners` (the vector from what ``engine.plan.evaluate`` gives per corner,
+:data:`EVALUATED`).
 
 **The coefficients of one corner.** :class:`Coefficients` names the 16 non-negative numbers that
 ``engine.plan.compile_corner`` computes for each uncertainty corner and ``engine.plan.evaluate`` turns into
