@@ -31,7 +31,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from aifootprint._layout import Coefficients  # noqa: E402
 from aifootprint.engine import energy_model as em  # noqa: E402
+from aifootprint.engine.plan import gpu_energy_j  # noqa: E402
+
+_GPU_ONLY = Coefficients._make([0.0] * len(Coefficients._fields))
 
 SCRIPT_VERSION = "1.0.0"
 DEFAULT_DATA_DIR = REPO / ".." / "shared" / "calibration" / "mlenergy-dev"
@@ -470,14 +474,13 @@ def check_against_package(c: dict[str, float], rows: Rows) -> float:
             "gpu_dense_tflops": float(rows.tflops[i]),
         }
         i_tok, o_tok = float(rows.input_tokens[i]), float(rows.output_tokens[i])
-        e = (
-            em.request_gpu_energy_j(
-                terms_j=em.gpu_energy_terms_j(**kw, coefficients=coeffs),
-                input_tokens=i_tok,
-                output_tokens=o_tok,
-            )
-            / o_tok
+        a_in, a_out, a_ctx = em.gpu_energy_terms_j(**kw, coefficients=coeffs)
+        corner = _GPU_ONLY._replace(
+            gpu_j_per_input_token=a_in,
+            gpu_j_per_output_token=a_out,
+            gpu_j_per_output_token_per_context_token=a_ctx,
         )
+        e = gpu_energy_j(corner, i_tok, o_tok) / o_tok  # (G1) as the package evaluates it
         lat = em.decode_latency_terms_s(**kw, coefficients=coeffs)
         s_in, s_out, s_ctx = lat
         t = (s_out + s_ctx * (i_tok + o_tok / 2.0)) / float(rows.batch[i]) + s_in * i_tok / o_tok

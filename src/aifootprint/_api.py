@@ -118,12 +118,13 @@ def impacts_of_plan(
     )
 
     def explainer() -> tuple[Any, ...]:
-        from .engine.plan import VALUE, evaluate
+        from ._layout import VALUE
+        from .engine.plan import gpu_energy_j
         from .engine.plan import latency_s as plan_latency
 
         c = plan.corners[VALUE]
         used = lat if lat is not None else plan_latency(c, in_t, out_t)
-        gpu_j = evaluate(c, in_t, out_t, used)[0] / c[8] * 3.6e6 - c[7] * used
+        gpu_j = gpu_energy_j(c, in_t, out_t)
         from ._values import Factor
 
         call = [

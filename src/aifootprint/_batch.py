@@ -14,17 +14,21 @@ from typing import Any
 
 from ._estimator import Estimator
 from ._interval import RangeLike
+from ._layout import BOUNDS, HIGH, LOW, VALUE, Coefficients
 from ._state import default_estimator
-from .engine.plan import COEFFICIENTS, evaluate, latency_s
+from .engine.plan import evaluate, latency_s
 from .errors import InputError
 
+#: (output column, indicator) of the totals added to the table.
 OUTPUT_COLUMNS = (
-    ("energy_kwh", 0),
-    ("gwp_kgco2eq", 1),
-    ("adpe_kgsbeq", 2),
-    ("pe_mj", 3),
-    ("water_l", 4),
+    ("energy_kwh", "energy"),
+    ("gwp_kgco2eq", "gwp"),
+    ("adpe_kgsbeq", "adpe"),
+    ("pe_mj", "pe"),
+    ("water_l", "water"),
 )
+#: Column name suffix of each bound.
+_SUFFIXES = {"low": "_low", "value": "", "high": "_high"}
 _CHUNK = 1 << 16
 
 
@@ -203,8 +207,9 @@ def estimate_many(
     group = m_codes * len(z_values) + z_codes
     uniq, codes = _dense_groups(group, len(m_values) * len(z_values))
 
-    n_coef = len(COEFFICIENTS)
-    table_coef = np.empty((3, n_coef, len(uniq)))  # corner x coefficient x group
+    corners = (LOW, VALUE, HIGH)
+    n_coef = len(Coefficients._fields)
+    table_coef = np.empty((len(corners), n_coef, len(uniq)))  # corner x coefficient x group
     warnings: list[str] = []
     for g, key in enumerate(uniq.tolist()):
         model = m_values[key // len(z_values)]
@@ -224,7 +229,7 @@ def estimate_many(
             wue=wue,
             provider=provider,
         )
-        for k in range(3):
+        for k in corners:
             table_coef[k, :, g] = plan.corners[k]
         w = plan.warnings
         if plan.latency_source == "modelled":
@@ -232,19 +237,16 @@ def estimate_many(
         warnings.append(",".join(w))
 
     # a coefficient equal in every group stays a scalar (no per-row gather)
-    per_corner = [
-        [float(row[0]) if (row == row[0]).all() else row for row in table_coef[k]] for k in range(3)
-    ]
+    per_corner = [[float(row[0]) if (row == row[0]).all() else row for row in table_coef[k]] for k in corners]
     results = {
         f"{name}{suffix}": np.empty(n) for name, _ in OUTPUT_COLUMNS for suffix in ("", "_low", "_high")
     }
-    suffixes = ("_low", "", "_high")
     for start in range(0, n, _CHUNK):
         sl = slice(start, min(n, start + _CHUNK))
         c_idx = codes[sl]
         i_t, o_t = in_t[sl], out_t[sl]
-        for k in range(3):
-            coef = tuple(c if isinstance(c, float) else c.take(c_idx) for c in per_corner[k])
+        for k in corners:
+            coef = Coefficients._make(c if isinstance(c, float) else c.take(c_idx) for c in per_corner[k])
             modelled = latency_s(coef, i_t, o_t)
             if lat is None:
                 used = modelled
@@ -256,9 +258,9 @@ def estimate_many(
                 r = req[sl]
                 e, g_, a, p, w_, eg, ea, ep = (x * r for x in (e, g_, a, p, w_, eg, ea, ep))
             # energy and water have no embodied share: the scalar path adds 0.0, a no-op for x >= 0
-            totals = (e, g_ + eg, a + ea, p + ep, w_)
-            for name, i in OUTPUT_COLUMNS:
-                results[name + suffixes[k]][sl] = totals[i]
+            totals = {"energy": e, "gwp": g_ + eg, "adpe": a + ea, "pe": p + ep, "water": w_}
+            for name, indicator in OUTPUT_COLUMNS:
+                results[name + _SUFFIXES[BOUNDS[k]]][sl] = totals[indicator]
     # warnings: one code list per group; rows with a measured latency drop "latency-modelled"
     labels = warnings
     warn_codes = codes

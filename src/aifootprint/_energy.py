@@ -12,12 +12,13 @@ lookup of the zone.
 from __future__ import annotations
 
 from ._estimator import Estimator
-from ._interval import RangeLike, parse_range
+from ._interval import Bounds, RangeLike, parse_range
+from ._layout import PER_SHARE, share_values
 from ._state import default_estimator
 from ._values import Factor, Impacts
 
 _BASIS_WARNINGS = {"combustion": "zone-gwp-combustion-only", "co2_combustion": "zone-gwp-co2-only"}
-_NO_EMBODIED = (0.0,) * 15
+_NO_EMBODIED = (0.0,) * PER_SHARE
 NOT_INCLUDED = Factor(
     "embodied impacts",
     "",
@@ -48,24 +49,36 @@ def impacts_from_energy(
     ``energy_kwh`` and ``pue`` accept numbers or ``(low, high)`` / ``(low, value, high)`` ranges. The
     boundary is ``server`` when ``pue`` is exactly 1, else ``datacenter``. Water is the off-site water
     consumed generating the electricity (no on-site cooling water). ``*_source`` say where the inputs come
-    from, for :meth:`Impacts.explain`. ``embodied`` holds the 15 embodied values (energy, GWP, ADPe, PE,
-    water; low/value/high each) with ``embodied_factors`` explaining them; ``factors`` are shown first (a
-    device breakdown, say). Raises :class:`~aifootprint.errors.UnknownZoneError` for an unknown
-    zone and :class:`~aifootprint.errors.InputError` for negative or non-finite inputs.
+    from, for :meth:`Impacts.explain`. ``embodied`` holds the embodied share of the impact vector (energy,
+    GWP, ADPe, PE, water; low/value/high each: ``values[_layout.EMBODIED_VALUES]``) with
+    ``embodied_factors`` explaining them; ``factors`` are shown first (a device breakdown, say). Raises
+    :class:`~aifootprint.errors.UnknownZoneError` for an unknown zone and
+    :class:`~aifootprint.errors.InputError` for negative or non-finite inputs.
     """
     e_it = parse_range("energy_kwh", energy_kwh)
     p = parse_range("pue", pue, minimum=1.0)
     z = (estimator or default_estimator()).catalog.zone(zone)
-    e = (e_it[0] * p[0], e_it[1] * p[1], e_it[2] * p[2])
+    e = Bounds(e_it.low * p.low, e_it.value * p.value, e_it.high * p.high)
     g = z.gwp_kgco2eq_per_kwh
-    usage: list[float] = [*e, e[0] * g[0], e[1] * g[1], e[2] * g[2]]
-    for factor in (z.adpe_kgsbeq_per_kwh, z.pe_mj_per_kwh, z.water_l_per_kwh):
-        usage += (e[0] * factor, e[1] * factor, e[2] * factor)
+    usage = share_values(
+        {
+            "energy": e,
+            "gwp": (e.low * g.low, e.value * g.value, e.high * g.high),
+            **{
+                indicator: (e.low * factor, e.value * factor, e.high * factor)
+                for indicator, factor in (
+                    ("adpe", z.adpe_kgsbeq_per_kwh),
+                    ("pe", z.pe_mj_per_kwh),
+                    ("water", z.water_l_per_kwh),
+                )
+            },
+        }
+    )
     codes = [_BASIS_WARNINGS[z.gwp_basis]] if z.gwp_basis in _BASIS_WARNINGS else []
     if embodied is None:
         codes.append("embodied-not-included")
-    elif len(embodied) != 15:
-        raise ValueError("embodied: 15 values expected (5 indicators x low/value/high)")
+    elif len(embodied) != PER_SHARE:
+        raise ValueError(f"embodied: {PER_SHARE} values expected (5 indicators x low/value/high)")
     codes += (w for w in warnings if w not in codes)
 
     def explainer() -> tuple[Factor, ...]:

@@ -8,19 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._interval import parse_range
+from ._interval import Bounds, parse_range
+from ._layout import HIGH, LOW, VALUE
 from ._settings import Settings
 from ._values import BOUNDARIES, Factor, Model, precision_bits
 from .catalog import Catalog, Datacenter, canonical_provider
 from .engine.plan import Deployment, Plan, corner_gpu_count
 from .errors import InputError
 
-Triple = tuple[float, float, float]
 _PLAN_CACHE_MAX = 4096
-
-
-def _point(x: float) -> Triple:
-    return (x, x, x)
 
 
 def _dense_tflops(tflops: Mapping[int, float], weight_bits: float) -> float:
@@ -59,9 +55,9 @@ def build_plan(
     boundary: str | None,
     gpu: str | None,
     gpu_count: int | None,
-    batch_size: Triple | None,
-    pue: Triple | None,
-    wue: Triple | None,
+    batch_size: Bounds | None,
+    pue: Bounds | None,
+    wue: Bounds | None,
     provider: str | None,
     self_hosted: str | None = None,
 ) -> Plan:
@@ -209,10 +205,10 @@ def _factors(
     if model.estimated and model.estimate_note:
         model_src = f"estimate: {model.estimate_note} ({model_src})"
 
-    def tri(name: str, t: Triple, unit: str, source: str) -> Factor:
-        return Factor(name, t[0], t[1], t[2], unit, source)
+    def tri(name: str, t: Bounds, unit: str, source: str) -> Factor:
+        return Factor(name, t.low, t.value, t.high, unit, source)
 
-    gpu_counts = (float(corner_gpu_count(d, 0)), float(corner_gpu_count(d, 1)), float(corner_gpu_count(d, 2)))
+    gpu_counts = Bounds(*(float(corner_gpu_count(d, k)) for k in (LOW, VALUE, HIGH)))
     energy_src = str(cat.energy_model.get("citation", "aifootprint energy model fitted on ML.ENERGY"))
     rows = [
         Factor("model", "", model.id, "", "", model_src),

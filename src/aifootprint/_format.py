@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._values import INDICATORS, LABELS, Impacts, Quantity
+from ._layout import INDICATORS
+from ._values import LABELS, Impacts, Quantity
 from .catalog import Catalog
 
 #: unit -> (base symbol, list of (factor, symbol)) from large to small.

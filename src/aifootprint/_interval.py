@@ -1,4 +1,5 @@
-"""Closed real intervals with correct (outward) interval arithmetic, and range parsing for inputs.
+"""Closed real intervals with correct (outward) interval arithmetic, the (low, value, high) triple of every
+uncertain figure (:class:`Bounds`), and range parsing for inputs.
 
 Interval arithmetic follows Moore's rules: the result of ``a op b`` is the smallest interval containing
 ``x op y`` for every ``x`` in ``a`` and ``y`` in ``b``. Division is defined only for divisors that exclude
@@ -9,10 +10,30 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import InputError
 
 Number = int | float
+
+
+class Bounds(NamedTuple):
+    """An uncertain figure: its central ``value`` and the range around it, ``low <= value <= high``.
+
+    The one triple type of the package (inputs parsed by :func:`parse_range`, catalogue facts, the ranges
+    of a :class:`~aifootprint.engine.plan.Deployment`, settings). A tuple, so ``low, value, high = b``
+    and ``b[k]`` for a corner k (LOW, VALUE, HIGH) work; unlike :class:`Interval` it does no arithmetic:
+    the engine propagates ranges by evaluating at corners (docs/architecture.md, "Uncertainty").
+    """
+
+    low: float
+    value: float
+    high: float
+
+    @classmethod
+    def point(cls, x: float) -> Bounds:
+        """An exact figure: ``Bounds(x, x, x)``."""
+        return cls(x, x, x)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +112,7 @@ RangeLike = Number | Interval | tuple[Number, Number] | tuple[Number, Number, Nu
 
 def parse_range(
     field: str, x: object, *, minimum: float = 0.0, strict_minimum: bool = False, integer: bool = False
-) -> tuple[float, float, float]:
+) -> Bounds:
     """Parse a number, ``(low, high)``, ``(low, value, high)`` or :class:`Interval` into (low, value, high).
 
     The central value of a two-bound range is the geometric mean (log-uniform prior; parameter counts and
@@ -120,14 +141,14 @@ def parse_range(
             raise InputError(field, f"must be {op} {minimum:g}, got {p!r}")
         nums.append(f)
     if len(nums) == 1:
-        return nums[0], nums[0], nums[0]
+        return Bounds.point(nums[0])
     if len(nums) == 2:
         lo, hi = nums
         if lo > hi:
             raise InputError(field, f"range low {lo:g} is above high {hi:g}")
         mid = math.sqrt(lo * hi) if lo > 0 else (lo + hi) / 2.0
-        return lo, mid, hi
+        return Bounds(lo, mid, hi)
     lo, val, hi = nums
     if not lo <= val <= hi:
         raise InputError(field, f"range must satisfy low <= value <= high, got ({lo:g}, {val:g}, {hi:g})")
-    return lo, val, hi
+    return Bounds(lo, val, hi)

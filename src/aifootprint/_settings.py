@@ -15,9 +15,12 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from ._interval import Bounds
 
 SETTING_KEYS = ("zone", "boundary", "gpu", "batch_size", "ledger")
 OVERLAY_KEYS = ("models", "datacenters", "zones", "endpoints", "market")
@@ -31,7 +34,7 @@ class Settings:
     zone: str | None = None
     boundary: str = "datacenter"
     gpu: str | None = None
-    batch_size: tuple[float, float, float] | None = None
+    batch_size: Bounds | None = None
     ledger: str | None = None  # a path, or "off"; None: the user data directory
     config_path: Path | None = None
     overlays: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from ._interval import Interval, RangeLike, parse_range
+from ._interval import Bounds, Interval, RangeLike, parse_range
+from ._layout import EMBODIED, HIGH, INDICATORS, LOW, USAGE, VALUE
 from .errors import InputError
 
-INDICATORS: Final = ("energy", "gwp", "adpe", "pe", "water")
 UNITS: Final[dict[str, str]] = {"energy": "kWh", "gwp": "kgCO2eq", "adpe": "kgSbeq", "pe": "MJ", "water": "L"}
 LABELS: Final[dict[str, str]] = {
     "energy": "Energy",
@@ -94,7 +94,9 @@ class Model:
             else parse_range("active_params_b", active_params_b, strict_minimum=True)
         )
         if active[2] > total[2] * (1 + 1e-9) or active[0] > total[0] * (1 + 1e-9):
-            raise InputError("active_params_b", f"active parameters {active} exceed total parameters {total}")
+            raise InputError(
+                "active_params_b", f"active parameters {tuple(active)} exceed total parameters {tuple(total)}"
+            )
         precision_bits("precision", precision)
         arch = architecture or ("dense" if active == total else "moe")
         if arch not in ("dense", "moe"):
@@ -104,8 +106,8 @@ class Model:
         for fname, v in (("tokens_per_s", tokens_per_s), ("ttft_s", ttft_s)):
             if v is not None and (not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0):
                 raise InputError(fname, f"must be a positive number, got {v!r}")
-        self.total_params_b: tuple[float, float, float] = total
-        self.active_params_b: tuple[float, float, float] = active
+        self.total_params_b: Bounds = total
+        self.active_params_b: Bounds = active
         self.precision: str = precision.lower()
         self.architecture: str = arch
         self.name: str = name
@@ -124,7 +126,7 @@ class Model:
         return f"{self.provider}/{self.name}"
 
     def __repr__(self) -> str:
-        def fmt(r: tuple[float, float, float]) -> str:
+        def fmt(r: Bounds) -> str:
             return f"{r[1]:g}" if r[0] == r[2] else f"({r[0]:g}, {r[2]:g})"
 
         return (
@@ -141,12 +143,16 @@ class Model:
         return hash((self.provider, self.name, self.total_params_b, self.active_params_b, self.precision))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Quantity:
-    """A physical quantity with its uncertainty range: ``low <= value <= high``, in ``unit``."""
+    """A physical quantity with its uncertainty range: ``low <= value <= high``, in ``unit``.
 
-    value: float
+    Fields in ascending order, as in every (low, value, high) of the package; keyword-only, so that no
+    construction can swap bounds by position: ``Quantity(low=1, value=2, high=3, unit="kWh")``.
+    """
+
     low: float
+    value: float
     high: float
     unit: str
 
@@ -191,7 +197,7 @@ class ImpactSet:
 
     def _q(self, i: int) -> Quantity:
         lo, val, hi = self._get(i)
-        return Quantity(val, lo, hi, UNITS[INDICATORS[i]])
+        return Quantity(low=lo, value=val, high=hi, unit=UNITS[INDICATORS[i]])
 
     @property
     def energy(self) -> Quantity:
@@ -246,8 +252,8 @@ class Impacts:
         requests: float,
         explainer: Callable[[], tuple[Factor, ...]],
     ) -> None:
-        # values: for share in (usage, embodied), for indicator in INDICATORS: (low, value, high); or a
-        # function computing them on first read (instrumented calls: nothing is computed until needed)
+        # values: the impact vector (aifootprint._layout); or a function computing it on first read
+        # (instrumented calls: nothing is computed until needed)
         if callable(values):
             self._values: tuple[float, ...] | None = None
             self._compute: Callable[[], tuple[float, ...]] | None = values
@@ -290,18 +296,18 @@ class Impacts:
             v = self._values = self._compute()
         return v
 
+    # Figures are read where aifootprint._layout puts them (written out: every read of a Quantity runs this).
     def _usage(self, i: int) -> tuple[float, float, float]:
-        v = self._v()
-        return v[3 * i], v[3 * i + 1], v[3 * i + 2]
+        v, j = self._v(), USAGE[i]
+        return v[j + LOW], v[j + VALUE], v[j + HIGH]
 
     def _embodied(self, i: int) -> tuple[float, float, float]:
-        v = self._v()
-        j = 15 + 3 * i
-        return v[j], v[j + 1], v[j + 2]
+        v, j = self._v(), EMBODIED[i]
+        return v[j + LOW], v[j + VALUE], v[j + HIGH]
 
     def _total(self, i: int) -> tuple[float, float, float]:
-        u, e = self._usage(i), self._embodied(i)
-        return u[0] + e[0], u[1] + e[1], u[2] + e[2]
+        v, u, e = self._v(), USAGE[i], EMBODIED[i]
+        return v[u + LOW] + v[e + LOW], v[u + VALUE] + v[e + VALUE], v[u + HIGH] + v[e + HIGH]
 
     @property
     def usage(self) -> ImpactSet:

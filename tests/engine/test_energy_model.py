@@ -13,7 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aifootprint._layout import Coefficients
 from aifootprint.engine import energy_model as em
+from aifootprint.engine.plan import gpu_energy_j, latency_s
 
 REPO = Path(__file__).resolve().parents[2]
 JSON_PATH = REPO / "src" / "aifootprint" / "data" / "energy_model.json"
@@ -24,6 +26,24 @@ COEFS = em.EnergyCoefficients.from_mapping(SHIPPED)
 C: dict[str, float] = SHIPPED["coefficients"]
 
 H100 = {"gpu_tdp_w": 700.0, "gpu_memory_bandwidth_tb_s": 3.35, "gpu_dense_tflops": 989.0}
+
+
+def corner(
+    gpu_terms_j: tuple[float, float, float] = (0.0, 0.0, 0.0),
+    latency_terms_s: tuple[float, float, float] = (0.0, 0.0, 0.0),
+) -> Coefficients:
+    """A corner holding only the model's terms, for the request formulas the engine runs
+    (plan.gpu_energy_j, plan.latency_s)."""
+    a_in, a_out, a_ctx = gpu_terms_j
+    s_in, s_out, s_ctx = latency_terms_s
+    return Coefficients._make([0.0] * len(Coefficients._fields))._replace(
+        gpu_j_per_input_token=a_in,
+        gpu_j_per_output_token=a_out,
+        gpu_j_per_output_token_per_context_token=a_ctx,
+        latency_s_per_input_token=s_in,
+        latency_s_per_output_token=s_out,
+        latency_s_per_output_token_per_context_token=s_ctx,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- (a) by hand
@@ -100,7 +120,7 @@ def test_moe_fp8_two_gpus_by_hand() -> None:
     assert got == pytest.approx((a_in, a_out, a_ctx), rel=1e-12)
 
     # whole-request energy: 1,000 input and 300 output tokens, mean decode context 1,000 + 150
-    e = em.request_gpu_energy_j(terms_j=got, input_tokens=1000, output_tokens=300)
+    e = gpu_energy_j(corner(gpu_terms_j=got), 1000, 300)
     assert e == pytest.approx(a_in * 1000 + a_out * 300 + a_ctx * 300 * 1150, rel=1e-12)
 
 
@@ -149,6 +169,10 @@ def test_custom_coefficients_by_hand() -> None:
         coefficients=coefs,
     )
     assert lat == pytest.approx((4e-4, 0.058, 10 * 100e3 * math.sqrt(10) / 5e11), rel=1e-12)
+    # request latency as the engine runs it (L1): time to first token + generation at a growing context
+    s_ctx = 10 * 100e3 * math.sqrt(10) / 5e11
+    got_s = latency_s(corner(latency_terms_s=lat), 1000, 300)
+    assert got_s == pytest.approx(4e-4 * 1000 + 0.058 * 300 + s_ctx * 300 * (1000 + 150), rel=1e-12)
 
 
 def test_power_never_exceeds_tdp() -> None:
@@ -364,6 +388,6 @@ def test_llama_8b_h100_batch64_sanity() -> None:
         coefficients=COEFS,
         **H100,
     )
-    energy_j = em.request_gpu_energy_j(terms_j=terms, input_tokens=100, output_tokens=400)
+    energy_j = gpu_energy_j(corner(gpu_terms_j=terms), 100, 400)
     reference_j = 0.12 * 400
     assert reference_j / 2 <= energy_j <= reference_j * 2

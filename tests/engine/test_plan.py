@@ -95,8 +95,8 @@ def test_boundaries_nest(boundary: str) -> None:
         assert results[lo][0] < results[hi][0]
     c = compile_corner(deployment(boundary=boundary), COEF, VALUE)
     if boundary == "gpu":
-        assert c[7] == 0.0  # no host power
-        assert c[12] == pytest.approx(3.0)  # grid water only, no on-site WUE
+        assert c.host_w == 0.0  # no host power
+        assert c.water_l_per_it_kwh == pytest.approx(3.0)  # grid water only, no on-site WUE
 
 
 def test_gpu_count_from_memory_per_corner() -> None:
@@ -105,7 +105,7 @@ def test_gpu_count_from_memory_per_corner() -> None:
     )
     lo, val, hi = (compile_corner(d, COEF, k) for k in (LOW, VALUE, HIGH))
     # energy per output token grows with the parameters and the GPU count (4, 8, 16 GPUs)
-    assert lo[1] < val[1] < hi[1]
+    assert lo.gpu_j_per_output_token < val.gpu_j_per_output_token < hi.gpu_j_per_output_token
 
 
 ranges = st.tuples(st.floats(1.0, 2.0), st.floats(1.0, 3.0))

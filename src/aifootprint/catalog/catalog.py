@@ -11,7 +11,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .._interval import parse_range
+from .._interval import Bounds, parse_range
 from .._values import Model
 from ..engine.energy_model import EnergyCoefficients
 from ..errors import (
@@ -330,7 +330,7 @@ class Catalog:
     def default(self, key: str) -> Default:
         return self.defaults[key]
 
-    def default_triple(self, key: str) -> tuple[float, float, float]:
+    def default_triple(self, key: str) -> Bounds:
         v = self.defaults[key].value
         if isinstance(v, str):
             raise TypeError(f"default {key!r} is not numeric")
@@ -395,7 +395,7 @@ def _check_fields(where: str, table: Mapping[str, Any], allowed: set[str]) -> No
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
 
 
-def _range(where: str, field: str, raw: object, **kw: Any) -> tuple[float, float, float]:
+def _range(where: str, field: str, raw: object, **kw: Any) -> Bounds:
     try:
         return parse_range(field, raw, **kw)
     except InputError as exc:
@@ -458,7 +458,7 @@ def _datacenter_from_overlay(cat: Catalog, key: str, table: Mapping[str, Any], o
     if "wue_l_per_kwh" in table:
         wue = _range(where, "wue_l_per_kwh", table["wue_l_per_kwh"])
     else:
-        wue = base.wue_l_per_kwh if base else (0.0, 0.0, 0.0)
+        wue = base.wue_l_per_kwh if base else Bounds.point(0.0)
     return Datacenter(
         provider=canonical_provider(provider),
         region=region,

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
+from .._interval import Bounds
 from .._values import Model
 from ..errors import DataFileError
-from .rows import Accelerator, Datacenter, Default, Equivalent, Server, Triple, Zone
+from .rows import Accelerator, Datacenter, Default, Equivalent, Server, Zone
 
 DATA_PACKAGE = "aifootprint.data"
 
@@ -46,13 +47,13 @@ def _req(name: str, line: int, row: dict[str, str], col: str) -> float:
     return v
 
 
-def _triple(name: str, line: int, row: dict[str, str], value: str, low: str, high: str) -> Triple:
+def _triple(name: str, line: int, row: dict[str, str], value: str, low: str, high: str) -> Bounds:
     v = _req(name, line, row, value)
     lo = _num(name, line, row, low, optional=True)
     hi = _num(name, line, row, high, optional=True)
-    t = (v if lo is None else lo, v, v if hi is None else hi)
-    if not t[0] <= t[1] <= t[2]:
-        raise DataFileError(f"{name}:{line}: {low} <= {value} <= {high} does not hold: {t}")
+    t = Bounds(v if lo is None else lo, v, v if hi is None else hi)
+    if not t.low <= t.value <= t.high:
+        raise DataFileError(f"{name}:{line}: {low} <= {value} <= {high} does not hold: {tuple(t)}")
     return t
 
 
@@ -196,7 +197,7 @@ def load_defaults() -> dict[str, Default]:
         else:
             val = float(v)
             lo, hi = float(d.get("low", val)), float(d.get("high", val))
-            out[key] = Default(key, (lo, val, hi), str(d.get("unit", "")), str(d["source"]))
+            out[key] = Default(key, Bounds(lo, val, hi), str(d.get("unit", "")), str(d["source"]))
     return out
 
 

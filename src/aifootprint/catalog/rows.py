@@ -1,13 +1,14 @@
 """Typed rows of the catalogue: zones, datacenters, accelerators, servers, defaults, equivalents.
 
-Every numeric fact is a ``(low, value, high)`` triple (degenerate when exact) and every row has a source.
+Every numeric fact is a :class:`~aifootprint._interval.Bounds` ``(low, value, high)`` (degenerate when exact)
+and every row has a source.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-Triple = tuple[float, float, float]
+from .._interval import Bounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +19,7 @@ class Zone:
     name: str
     kind: str
     parent: str
-    gwp_kgco2eq_per_kwh: Triple
+    gwp_kgco2eq_per_kwh: Bounds
     gwp_basis: str  # lifecycle | combustion | co2_combustion
     adpe_kgsbeq_per_kwh: float
     pe_mj_per_kwh: float
@@ -38,8 +39,8 @@ class Datacenter:
     region: str
     zone: str
     operator: str
-    pue: Triple
-    wue_l_per_kwh: Triple
+    pue: Bounds
+    wue_l_per_kwh: Bounds
     source: str
 
 
@@ -55,9 +56,9 @@ class Accelerator:
     tdp_w: float
     memory_bandwidth_tb_s: float | None
     tflops: dict[int, float]  # weight bits (16, 8, 4) -> dense TFLOPS
-    embodied_gwp_kgco2eq: Triple
-    embodied_adpe_kgsbeq: Triple
-    embodied_pe_mj: Triple
+    embodied_gwp_kgco2eq: Bounds
+    embodied_adpe_kgsbeq: Bounds
+    embodied_pe_mj: Bounds
     spec_source: str
     embodied_source: str
 
@@ -70,10 +71,10 @@ class Server:
     name: str
     gpu_key: str
     gpu_count: int
-    host_power_w: Triple
-    embodied_gwp_kgco2eq: Triple
-    embodied_adpe_kgsbeq: Triple
-    embodied_pe_mj: Triple
+    host_power_w: Bounds
+    embodied_gwp_kgco2eq: Bounds
+    embodied_adpe_kgsbeq: Bounds
+    embodied_pe_mj: Bounds
     lifetime_years: float
     source: str
 
@@ -83,7 +84,7 @@ class Default:
     """An engine default: numeric (low, value, high) or a text value, with unit and source."""
 
     key: str
-    value: Triple | str
+    value: Bounds | str
     unit: str
     source: str
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from .. import _api as api
 from .._format import equivalents, fmt_quantity, impacts_table, table
-from .._values import INDICATORS, Impacts, Model
+from .._interval import Bounds
+from .._layout import INDICATORS
+from .._values import Impacts, Model
 from ..errors import WARNING_CODES
 from . import dump_json
 
@@ -82,7 +84,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _params(t: tuple[float, float, float]) -> str:
+def _params(t: Bounds) -> str:
     return f"{t[1]:g}" if t[0] == t[2] else f"{t[0]:g}–{t[2]:g}"
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .._format import equivalents_of, fmt_quantity, table
+from .._interval import Bounds
 from .._values import Quantity
 from ..ledger import report as rp
 from ..ledger.store import Store
@@ -79,13 +80,13 @@ def _output(path: str | None) -> Iterator[IO[str]]:
             text.detach()
 
 
-def _q(t: tuple[float, float, float], unit: str) -> Quantity:
-    return Quantity(t[1], t[0], t[2], unit)
+def _q(t: Bounds, unit: str) -> Quantity:
+    return Quantity(low=t.low, value=t.value, high=t.high, unit=unit)
 
 
-def _fig(t: tuple[float, float, float], unit: str) -> str:
+def _fig(t: Bounds, unit: str) -> str:
     value, rng = fmt_quantity(_q(t, unit))
-    return value if not rng or t[0] == t[2] else f"{value} ({rng})"
+    return value if not rng or t.low == t.high else f"{value} ({rng})"
 
 
 def _render(rep: rp.Report, fmt: str, store: Store) -> str:
@@ -135,9 +136,9 @@ def _equivalents(rep: rp.Report) -> list[str]:
         return []
     return equivalents_of(
         get_catalog(),
-        gwp=total.total("gwp")[1],
-        energy=total.total("energy")[1],
-        water=total.total("water")[1],
+        gwp=total.total("gwp").value,
+        energy=total.total("energy").value,
+        water=total.total("water").value,
     )
 
 
@@ -152,7 +153,7 @@ def _notes(rep: rp.Report, store: Store, *, md: bool) -> list[str]:
     lines.append(
         f"{b}Ranges (low–high) are sums of each entry's bounds. Grid factors: "
         + "; ".join(
-            f"{rp.BASIS_LABELS.get(k, k)} for {t.usage('energy')[1]:.4g} kWh"
+            f"{rp.BASIS_LABELS.get(k, k)} for {t.usage('energy').value:.4g} kWh"
             for k, t in rep.totals
             if k not in ("all", "")
         )
@@ -190,7 +191,18 @@ def _render_esrs(points: list[rp.Datapoint], fmt: str, store: Store, year: int) 
         doc: dict[str, Any] = {
             "year": year,
             "ledger": str(store.path),
-            "datapoints": [p.__dict__ for p in points],
+            "datapoints": [
+                {
+                    "name": p.name,
+                    "esrs": p.esrs,
+                    "value": p.value,
+                    "low": p.low,
+                    "high": p.high,
+                    "unit": p.unit,
+                    "note": p.note,
+                }
+                for p in points
+            ],
             **store.versions(*year_range(year)),
         }
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

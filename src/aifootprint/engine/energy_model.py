@@ -46,6 +46,9 @@ count as output; the mean decode context is I + O/2)::
 
 with ``(a_in, a_out, a_ctx) = gpu_energy_terms_j(...)``. Latency has the same shape
 (``decode_latency_terms_s``): ``ttft = s_in * I`` and generation time ``s_out * O + s_ctx * O * (I + O/2)``.
+This module computes the per-token terms; the request formulas themselves are evaluated in one place,
+``engine.plan.gpu_energy_j`` (G1) and ``engine.plan.latency_s`` (L1), on the terms compiled into a
+corner's :class:`~aifootprint._layout.Coefficients`.
 
 Fitted on the ML.ENERGY Leaderboard v2 (2024) / v3.0 (2025), Chung et al. 2025, arXiv 2505.06371
 (measured GPU energy of vLLM servers, NVML counters); see ``scripts/fit_energy_model.py`` and
@@ -77,8 +80,6 @@ __all__ = [
     "EnergyCoefficients",
     "decode_latency_terms_s",
     "gpu_energy_terms_j",
-    "request_gpu_energy_j",
-    "request_latency_s",
 ]
 
 _GB_PER_TB: float = 1000.0
@@ -346,27 +347,3 @@ def decode_latency_terms_s(
     prefill_s_at_peak = 2.0 * active_params_b / (gpu_count * gpu_dense_tflops * _GFLOP_PER_TFLOP)
     s_per_input_token = coefficients.prefill_energy_factor / busy_power_fraction * prefill_s_at_peak
     return s_per_input_token, s_per_output_token, s_per_context
-
-
-def request_gpu_energy_j(
-    *, terms_j: tuple[float, float, float], input_tokens: float, output_tokens: float
-) -> float:
-    """Evaluate ``a_in*I + a_out*O + a_ctx*O*(I + O/2)`` for terms from :func:`gpu_energy_terms_j`."""
-    a_in, a_out, a_ctx = terms_j
-    return (
-        a_in * input_tokens
-        + a_out * output_tokens
-        + a_ctx * output_tokens * (input_tokens + output_tokens / 2.0)
-    )
-
-
-def request_latency_s(
-    *, terms_s: tuple[float, float, float], input_tokens: float, output_tokens: float
-) -> float:
-    """Time to first token plus generation time, from :func:`decode_latency_terms_s` terms."""
-    s_in, s_out, s_ctx = terms_s
-    return (
-        s_in * input_tokens
-        + s_out * output_tokens
-        + s_ctx * output_tokens * (input_tokens + output_tokens / 2.0)
-    )

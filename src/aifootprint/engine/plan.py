@@ -1,9 +1,10 @@
 """Compile (model, deployment, datacenter, zone, boundary) into per-corner coefficients, and evaluate them.
 
 A :class:`Plan` holds, for each of the three uncertainty corners (low, value, high), 16 non-negative
-coefficients. Impacts of a request are then a few multiply-adds of those coefficients with the request's
-tokens and latency (:func:`evaluate`), and the same arithmetic serves the scalar path (Python floats) and
-the batch path (NumPy arrays), so both give identical numbers.
+coefficients (:class:`~aifootprint._layout.Coefficients`). Impacts of a request are then a few
+multiply-adds of those coefficients with the request's tokens and latency (:func:`evaluate`), and the same
+arithmetic serves the scalar path (Python floats) and the batch path (NumPy arrays), so both give identical
+numbers.
 
 Why corners are enough: every coefficient is monotone in every input (docs/methodology.md section 5), and
 the impacts are sums of products of non-negative coefficients with non-negative tokens and latency. So the
@@ -19,40 +20,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from .. import _layout as layout
+from .._interval import Bounds
+from .._layout import HIGH, LOW, VALUE, Coefficients, from_corners
 from .._values import Factor
 from . import formulas as f
 from .energy_model import EnergyCoefficients, decode_latency_terms_s, gpu_energy_terms_j
 
-Triple = tuple[float, float, float]
-LOW, VALUE, HIGH = 0, 1, 2
-
-#: Coefficient layout of one corner.
-COEFFICIENTS: Final = (
-    "gpu_j_per_input_token",
-    "gpu_j_per_output_token",
-    "gpu_j_per_output_token_per_context_token",
-    "latency_s_fixed",
-    "latency_s_per_input_token",
-    "latency_s_per_output_token",
-    "latency_s_per_output_token_per_context_token",
-    "host_w",
-    "facility_multiplier",
-    "gwp_kgco2eq_per_kwh",
-    "adpe_kgsbeq_per_kwh",
-    "pe_mj_per_kwh",
-    "water_l_per_it_kwh",
-    "embodied_gwp_kgco2eq_per_s",
-    "embodied_adpe_kgsbeq_per_s",
-    "embodied_pe_mj_per_s",
-)
+#: Coefficient names of one corner, in order (the fields of :class:`Coefficients`).
+COEFFICIENTS: Final = Coefficients._fields
 
 
 @dataclass(frozen=True, slots=True)
 class Deployment:
     """Everything about where and how the model runs, each uncertain quantity as (low, value, high)."""
 
-    active_params_b: Triple
-    total_params_b: Triple
+    active_params_b: Bounds
+    total_params_b: Bounds
     weight_bits: float
     gpu_memory_gb: float
     gpu_tdp_w: float
@@ -60,28 +44,28 @@ class Deployment:
     gpu_dense_tflops: float
     gpu_count: int | None  # None: derived from memory (M1, M2) per corner
     memory_overhead: float
-    batch_size: Triple
+    batch_size: Bounds
     gpus_per_server: float
-    host_power_w: Triple
-    pue: Triple
-    wue_l_per_kwh: Triple
-    idle_capacity_factor: Triple
-    gwp_kgco2eq_per_kwh: Triple
+    host_power_w: Bounds
+    pue: Bounds
+    wue_l_per_kwh: Bounds
+    idle_capacity_factor: Bounds
+    gwp_kgco2eq_per_kwh: Bounds
     adpe_kgsbeq_per_kwh: float
     pe_mj_per_kwh: float
     grid_water_l_per_kwh: float
-    gpu_embodied_gwp: Triple
-    gpu_embodied_adpe: Triple
-    gpu_embodied_pe: Triple
-    host_embodied_gwp: Triple
-    host_embodied_adpe: Triple
-    host_embodied_pe: Triple
-    lifetime_years: Triple
+    gpu_embodied_gwp: Bounds
+    gpu_embodied_adpe: Bounds
+    gpu_embodied_pe: Bounds
+    host_embodied_gwp: Bounds
+    host_embodied_adpe: Bounds
+    host_embodied_pe: Bounds
+    lifetime_years: Bounds
     boundary: str
     latency_catalogue: tuple[float, float] | None  # (ttft_s, tokens_per_s) from the catalogue
 
 
-def _pick(t: Triple, corner: int, *, increasing: bool = True) -> float:
+def _pick(t: Bounds, corner: int, *, increasing: bool = True) -> float:
     """The end of ``t`` that moves an impact towards ``corner`` (inputs that lower impacts are flipped)."""
     return t[corner if increasing else 2 - corner]
 
@@ -97,8 +81,8 @@ def corner_gpu_count(d: Deployment, corner: int) -> int:
     return f.gpu_count_required(memory_gb=mem, gpu_memory_gb=d.gpu_memory_gb)
 
 
-def compile_corner(d: Deployment, coefficients: EnergyCoefficients, corner: int) -> tuple[float, ...]:
-    """The 16 coefficients (see :data:`COEFFICIENTS`) of one corner."""
+def compile_corner(d: Deployment, coefficients: EnergyCoefficients, corner: int) -> Coefficients:
+    """The 16 coefficients of one corner (``corner`` is LOW, VALUE or HIGH)."""
     n = corner_gpu_count(d, corner)
     batch = _pick(d.batch_size, corner, increasing=False)
     model_args: dict[str, Any] = {
@@ -115,10 +99,10 @@ def compile_corner(d: Deployment, coefficients: EnergyCoefficients, corner: int)
     e_in, e_out, e_ctx = gpu_energy_terms_j(**model_args)
     if d.latency_catalogue is not None:
         ttft, tps = d.latency_catalogue
-        lat = (ttft, 0.0, 1.0 / tps, 0.0)
+        l_fixed, l_in, l_out, l_ctx = ttft, 0.0, 1.0 / tps, 0.0
     else:
         l_in, l_out, l_ctx = decode_latency_terms_s(**model_args)
-        lat = (0.0, l_in, l_out, l_ctx)
+        l_fixed = 0.0
     boundary = d.boundary
     include_host = boundary != "gpu"
     host_w = (
@@ -137,7 +121,7 @@ def compile_corner(d: Deployment, coefficients: EnergyCoefficients, corner: int)
     )
     lifetime = _pick(d.lifetime_years, corner, increasing=False)
 
-    def embodied(gpu: Triple, host: Triple) -> float:
+    def embodied(gpu: Bounds, host: Bounds) -> float:
         return f.embodied_per_second(
             gpu_embodied=_pick(gpu, corner),
             gpu_count=n,
@@ -149,60 +133,79 @@ def compile_corner(d: Deployment, coefficients: EnergyCoefficients, corner: int)
             idle_capacity_factor=idle,
         )
 
-    return (
-        e_in,
-        e_out,
-        e_ctx,
-        *lat,
-        host_w,
-        mult,
-        _pick(d.gwp_kgco2eq_per_kwh, corner),
-        d.adpe_kgsbeq_per_kwh,
-        d.pe_mj_per_kwh,
-        water,
-        embodied(d.gpu_embodied_gwp, d.host_embodied_gwp),
-        embodied(d.gpu_embodied_adpe, d.host_embodied_adpe),
-        embodied(d.gpu_embodied_pe, d.host_embodied_pe),
+    return Coefficients(
+        gpu_j_per_input_token=e_in,
+        gpu_j_per_output_token=e_out,
+        gpu_j_per_output_token_per_context_token=e_ctx,
+        latency_s_fixed=l_fixed,
+        latency_s_per_input_token=l_in,
+        latency_s_per_output_token=l_out,
+        latency_s_per_output_token_per_context_token=l_ctx,
+        host_w=host_w,
+        facility_multiplier=mult,
+        gwp_kgco2eq_per_kwh=_pick(d.gwp_kgco2eq_per_kwh, corner),
+        adpe_kgsbeq_per_kwh=d.adpe_kgsbeq_per_kwh,
+        pe_mj_per_kwh=d.pe_mj_per_kwh,
+        water_l_per_it_kwh=water,
+        embodied_gwp_kgco2eq_per_s=embodied(d.gpu_embodied_gwp, d.host_embodied_gwp),
+        embodied_adpe_kgsbeq_per_s=embodied(d.gpu_embodied_adpe, d.host_embodied_adpe),
+        embodied_pe_mj_per_s=embodied(d.gpu_embodied_pe, d.host_embodied_pe),
     )
 
 
-def latency_s(c: tuple[float, ...], input_tokens: Any, output_tokens: Any) -> Any:
-    """(L1) Request latency from a corner's coefficients: fixed + per-token + context-dependent terms."""
+def latency_s(c: Coefficients, input_tokens: Any, output_tokens: Any) -> Any:
+    """(L1) Request latency from a corner's coefficients: fixed + per-token + context-dependent terms.
+
+    ``s_in x I + s_out x O + s_ctx x O x (I + O / 2)`` (plus time to first token with catalogue speeds);
+    elementwise on floats or NumPy arrays.
+    """
     return (
-        c[3]
-        + c[4] * input_tokens
-        + c[5] * output_tokens
-        + c[6] * output_tokens * (input_tokens + 0.5 * output_tokens)
+        c.latency_s_fixed
+        + c.latency_s_per_input_token * input_tokens
+        + c.latency_s_per_output_token * output_tokens
+        + c.latency_s_per_output_token_per_context_token
+        * output_tokens
+        * (input_tokens + 0.5 * output_tokens)
     )
 
 
-def evaluate(c: tuple[float, ...], input_tokens: Any, output_tokens: Any, latency: Any) -> tuple[Any, ...]:
-    """Impacts of one corner: (energy_kwh, gwp, adpe, pe, water_l, emb_gwp, emb_adpe, emb_pe).
+def gpu_energy_j(c: Coefficients, input_tokens: Any, output_tokens: Any) -> Any:
+    """(G1) GPU energy of one request, all GPUs of the replica: ``a_in x I + a_out x O
+    + a_ctx x O x (I + O / 2)`` [J]; elementwise on floats or NumPy arrays. :func:`evaluate` uses it."""
+    return (
+        c.gpu_j_per_input_token * input_tokens
+        + c.gpu_j_per_output_token * output_tokens
+        + c.gpu_j_per_output_token_per_context_token * output_tokens * (input_tokens + 0.5 * output_tokens)
+    )
+
+
+def evaluate(c: Coefficients, input_tokens: Any, output_tokens: Any, latency: Any) -> tuple[Any, ...]:
+    """Impacts of one corner: (energy_kwh, gwp, adpe, pe, water_l, emb_gwp, emb_adpe, emb_pe), the
+    (share, indicator) of :data:`aifootprint._layout.EVALUATED` (what ``_layout.from_corners`` takes).
 
     Works elementwise on floats or NumPy arrays with the same operations in the same order.
-    (G1) GPU energy = a_in x input + a_out x output + a_ctx x output x (input + output / 2)   [J]
+    (G1) GPU energy = :func:`gpu_energy_j`                                                     [J]
     (S2) IT energy = GPU energy + host share x latency                                        [J]
     (F2) boundary energy = IT energy x facility multiplier                                  [kWh]
     (U1) usage impact = boundary energy x zone factor ; (W1) water = IT energy x water factor
     (E2) embodied impact = latency x embodied per second
     """
-    gpu_j = (
-        c[0] * input_tokens
-        + c[1] * output_tokens
-        + c[2] * output_tokens * (input_tokens + 0.5 * output_tokens)
-    )
-    it_kwh = (gpu_j + c[7] * latency) / f.JOULES_PER_KWH
-    energy = it_kwh * c[8]
+    it_kwh = (gpu_energy_j(c, input_tokens, output_tokens) + c.host_w * latency) / f.JOULES_PER_KWH
+    energy = it_kwh * c.facility_multiplier
     return (
         energy,
-        energy * c[9],
-        energy * c[10],
-        energy * c[11],
-        it_kwh * c[12],
-        latency * c[13],
-        latency * c[14],
-        latency * c[15],
+        energy * c.gwp_kgco2eq_per_kwh,
+        energy * c.adpe_kgsbeq_per_kwh,
+        energy * c.pe_mj_per_kwh,
+        it_kwh * c.water_l_per_it_kwh,
+        latency * c.embodied_gwp_kgco2eq_per_s,
+        latency * c.embodied_adpe_kgsbeq_per_s,
+        latency * c.embodied_pe_mj_per_s,
     )
+
+
+#: Where each result of :func:`evaluate` goes in the impact vector (the position of its low bound).
+_EVALUATED: Final = tuple(layout.index(share, indicator) for share, indicator in layout.EVALUATED)
 
 
 class Plan:
@@ -231,7 +234,11 @@ class Plan:
         factors: Callable[[], list[Factor]],
     ) -> None:
         self.deployment = deployment
-        self.corners = tuple(compile_corner(deployment, coefficients, k) for k in (LOW, VALUE, HIGH))
+        self.corners: tuple[Coefficients, Coefficients, Coefficients] = (
+            compile_corner(deployment, coefficients, LOW),
+            compile_corner(deployment, coefficients, VALUE),
+            compile_corner(deployment, coefficients, HIGH),
+        )
         self.model_id = model_id
         self.zone = zone
         self.boundary = deployment.boundary
@@ -242,20 +249,21 @@ class Plan:
     def values(
         self, input_tokens: float, output_tokens: float, latency: float | None, requests: float
     ) -> tuple[float, ...]:
-        """The 30 values of :class:`~aifootprint._values.Impacts` (usage then embodied, low/value/high)."""
-        out = [0.0] * 30
-        for k, c in enumerate(self.corners):
-            lat = latency_s(c, input_tokens, output_tokens) if latency is None else latency
-            e, g, a, p, w, eg, ea, ep = evaluate(c, input_tokens, output_tokens, lat)
-            out[k] = e * requests
-            out[3 + k] = g * requests
-            out[6 + k] = a * requests
-            out[9 + k] = p * requests
-            out[12 + k] = w * requests
-            out[18 + k] = eg * requests
-            out[21 + k] = ea * requests
-            out[24 + k] = ep * requests
-        return tuple(out)
+        """The impact vector of :class:`~aifootprint._values.Impacts` (see :mod:`aifootprint._layout`)."""
+        low, value, high = self.corners
+        if latency is None:
+            return from_corners(
+                evaluate(low, input_tokens, output_tokens, latency_s(low, input_tokens, output_tokens)),
+                evaluate(value, input_tokens, output_tokens, latency_s(value, input_tokens, output_tokens)),
+                evaluate(high, input_tokens, output_tokens, latency_s(high, input_tokens, output_tokens)),
+                requests,
+            )
+        return from_corners(
+            evaluate(low, input_tokens, output_tokens, latency),
+            evaluate(value, input_tokens, output_tokens, latency),
+            evaluate(high, input_tokens, output_tokens, latency),
+            requests,
+        )
 
 
 class LazyValues:
@@ -287,10 +295,9 @@ def values_many(np: Any, pending: list[LazyValues]) -> list[tuple[float, ...]]:
     req = np.array([v.requests for v in pending], dtype=float)
     missing = np.isnan(lat)
     zeros = np.zeros(len(pending))
-    cols: list[Any] = [zeros] * 30
-    for k, c in enumerate(plan.corners):
+    cols: list[Any] = [zeros] * layout.SIZE
+    for k, c in enumerate(plan.corners):  # k: LOW, VALUE, HIGH, the offset of the bound
         used = np.where(missing, latency_s(c, i_t, o_t), lat) if missing.any() else lat
-        e, g, a, p, w, eg, ea, ep = evaluate(c, i_t, o_t, used)
-        for j, col in ((0, e), (3, g), (6, a), (9, p), (12, w), (18, eg), (21, ea), (24, ep)):
+        for j, col in zip(_EVALUATED, evaluate(c, i_t, o_t, used), strict=True):
             cols[j + k] = col * req
     return list(zip(*(c.tolist() for c in cols), strict=True))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .._interval import parse_range
+from .._interval import Bounds, parse_range
 from .._log import log_once, logger
 from .._values import TokenUsage
 from ..errors import AifootprintError, ConfigError
@@ -45,8 +45,8 @@ class Endpoint:
     region: str | None = None
     zone: str | None = None
     gpu: str | None = None
-    pue: tuple[float, float, float] | None = None
-    wue: tuple[float, float, float] | None = None
+    pue: Bounds | None = None
+    wue: Bounds | None = None
     label: str = field(default="", compare=False)  # the key as messages show it: redact_url() of it
 
 

@@ -1,9 +1,10 @@
 """Ledger exports: every entry, one row each, streamed as CSV, JSON, JSON Lines or Parquet.
 
-The columns are the ledger's (``schema.COLUMNS``) with the 15 totals (usage + embodied) inserted before the
-30 share columns: ``... zone, boundary, gwp_basis, energy_low, energy, energy_high, gwp_low, ... water_high,
-energy_usage_low, energy_usage, ...`` (see :data:`EXPORT_COLUMNS`). Rows come in recording order, ``chunk``
-rows at a time, so memory stays flat on any ledger size.
+The columns are the ledger's (``schema.COLUMNS``) with the 15 totals (usage + embodied) inserted before
+the 30 share columns (the impact vector of aifootprint._layout): ``... zone, boundary, gwp_basis,
+energy_low, energy, energy_high, gwp_low, ... water_high, energy_usage_low, energy_usage, ...`` (see
+:data:`EXPORT_COLUMNS`). Rows come in recording order, ``chunk`` rows at a time, so memory stays flat on
+any ledger size.
 
 - CSV: a header of column names; an empty cell is NULL; floats are written with ``repr`` (the shortest
   text that reads back to the same float); ``labels`` is its JSON text.
@@ -20,7 +21,8 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, BinaryIO, Final
 
-from .._values import INDICATORS, UNITS
+from .._layout import EMBODIED_VALUES, PER_SHARE, SIZE, USAGE_VALUES, share_entries
+from .._values import UNITS
 from ..errors import ConfigError, InputError
 from . import schema
 from .store import Store
@@ -32,7 +34,7 @@ Rows = Iterable[Sequence[tuple[Any, ...]]]
 
 #: The 15 total columns (usage + embodied), ``energy_low, energy, energy_high, gwp_low, ...``.
 TOTAL_COLUMNS: Final[tuple[str, ...]] = tuple(
-    ind if b == "value" else f"{ind}_{b}" for ind in INDICATORS for b in schema.BOUNDS
+    ind if b == "value" else f"{ind}_{b}" for ind, b in share_entries()
 )
 _FIRST_SHARE: Final = schema.COLUMN_NAMES.index(schema.IMPACT_COLUMNS[0])
 
@@ -53,9 +55,7 @@ EXPORT_SCHEMA: Final[tuple[tuple[str, str, str], ...]] = (
     *schema.COLUMNS[:_FIRST_SHARE],
     *(
         (name, "REAL", f"{ind} ({UNITS[ind]}), total (usage + embodied), {_bound(b)}")
-        for name, (ind, b) in zip(
-            TOTAL_COLUMNS, ((i, b) for i in INDICATORS for b in schema.BOUNDS), strict=True
-        )
+        for name, (ind, b) in zip(TOTAL_COLUMNS, share_entries(), strict=True)
     ),
     *schema.COLUMNS[_FIRST_SHARE:],
 )
@@ -64,11 +64,11 @@ _LABELS: Final = EXPORT_COLUMNS.index("labels")
 
 def with_totals(row: Sequence[Any]) -> tuple[Any, ...]:
     """A ledger row (``COLUMN_NAMES`` order) -> an export row (``EXPORT_COLUMNS`` order)."""
-    shares = row[_FIRST_SHARE : _FIRST_SHARE + 30]
+    shares = row[_FIRST_SHARE : _FIRST_SHARE + SIZE]
     if shares[0] is None:
-        totals: tuple[Any, ...] = (None,) * 15
+        totals: tuple[Any, ...] = (None,) * PER_SHARE
     else:
-        totals = tuple(u + e for u, e in zip(shares[:15], shares[15:], strict=True))
+        totals = tuple(u + e for u, e in zip(shares[USAGE_VALUES], shares[EMBODIED_VALUES], strict=True))
     return (*row[:_FIRST_SHARE], *totals, *row[_FIRST_SHARE:])
 
 

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Final
 
-from .._values import INDICATORS, UNITS
+from .._interval import Bounds
+from .._layout import BOUNDS, EMBODIED, INDICATORS, SIZE, USAGE, VALUE, bounds_at, index
+from .._values import UNITS
 from ..errors import ConfigError, InputError
 from . import schema
 from .store import Store
@@ -36,14 +38,11 @@ _N_KEYS = len(schema.ROLLUP_KEYS)  # day + 9 keys
 _K = {k: i for i, k in enumerate(("day", *schema.ROLLUP_KEYS[1:]))}
 _C = {c: _N_KEYS + i for i, c in enumerate((*schema.ROLLUP_COUNTS, *schema.ROLLUP_SUMS))}
 _IMP0 = _C[schema.IMPACT_COLUMNS[0]]
-
-
-def _usage(ind: int) -> int:  # index of (low, value, high) of the usage share of indicator ind in the 30
-    return 3 * ind
-
-
-def _embodied(ind: int) -> int:
-    return 15 + 3 * ind
+# Positions in the impact vector (aifootprint._layout) that the market-based figures read.
+_USAGE_ENERGY = index("usage", "energy")
+_USAGE_ENERGY_VALUE = index("usage", "energy", "value")
+_USAGE_GWP = index("usage", "gwp")
+_N_BOUNDS = len(BOUNDS)
 
 
 def parse_by(values: Iterable[str] | None) -> list[str]:
@@ -129,15 +128,17 @@ def _market_key(kind: str, provider: str, labels: Mapping[str, str]) -> tuple[st
 # -- aggregation -------------------------------------------------------------------------------------------
 @dataclass
 class Totals:
-    """Sums over a group of entries. ``impacts`` holds the 30 sums (share x indicator x low/value/high)."""
+    """Sums over a group of entries. ``impacts`` holds the sums of the impact vector (aifootprint._layout:
+    share x indicator x low/value/high); the market-based lists are (low, value, high)."""
 
     entries: int = 0
     with_impacts: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
-    impacts: list[float] = field(default_factory=lambda: [0.0] * 30)
-    market_usage_gwp: list[float] = field(default_factory=lambda: [0.0] * 3)  # contract + fallback
-    market_fallback_gwp: list[float] = field(default_factory=lambda: [0.0] * 3)  # location-based stand-in
+    impacts: list[float] = field(default_factory=lambda: [0.0] * SIZE)
+    market_usage_gwp: list[float] = field(default_factory=lambda: [0.0] * _N_BOUNDS)  # contract + fallback
+    # location-based stand-in
+    market_fallback_gwp: list[float] = field(default_factory=lambda: [0.0] * _N_BOUNDS)
     market_covered_kwh: float = 0.0  # usage energy that has a contractual factor
 
     def add_row(self, r: Sequence[Any], market: list[float] | None) -> None:
@@ -146,52 +147,50 @@ class Totals:
         self.input_tokens += r[_C["input_tokens"]]
         self.output_tokens += r[_C["output_tokens"]]
         imp = self.impacts
-        for j in range(30):
+        for j in range(SIZE):
             imp[j] += r[_IMP0 + j]
         m = self.market_usage_gwp
         if market is None:  # no contractual factor: the location-based figure stands in
-            g = _usage(1)
+            g = _IMP0 + _USAGE_GWP
             fb = self.market_fallback_gwp
-            for j in range(3):
-                m[j] += r[_IMP0 + g + j]
-                fb[j] += r[_IMP0 + g + j]
+            for j in range(_N_BOUNDS):
+                m[j] += r[g + j]
+                fb[j] += r[g + j]
         else:
-            for j in range(3):
+            for j in range(_N_BOUNDS):
                 m[j] += market[j]
-            self.market_covered_kwh += r[_IMP0 + 1]
+            self.market_covered_kwh += r[_IMP0 + _USAGE_ENERGY_VALUE]
 
     def add(self, other: Totals) -> None:
         self.entries += other.entries
         self.with_impacts += other.with_impacts
         self.input_tokens += other.input_tokens
         self.output_tokens += other.output_tokens
-        for j in range(30):
+        for j in range(SIZE):
             self.impacts[j] += other.impacts[j]
-        for j in range(3):
+        for j in range(_N_BOUNDS):
             self.market_usage_gwp[j] += other.market_usage_gwp[j]
             self.market_fallback_gwp[j] += other.market_fallback_gwp[j]
         self.market_covered_kwh += other.market_covered_kwh
 
-    def usage(self, indicator: str) -> tuple[float, float, float]:
-        i = _usage(INDICATORS.index(indicator))
-        return self.impacts[i], self.impacts[i + 1], self.impacts[i + 2]
+    def usage(self, indicator: str) -> Bounds:
+        return Bounds(*bounds_at(self.impacts, USAGE[INDICATORS.index(indicator)]))
 
-    def embodied(self, indicator: str) -> tuple[float, float, float]:
-        i = _embodied(INDICATORS.index(indicator))
-        return self.impacts[i], self.impacts[i + 1], self.impacts[i + 2]
+    def embodied(self, indicator: str) -> Bounds:
+        return Bounds(*bounds_at(self.impacts, EMBODIED[INDICATORS.index(indicator)]))
 
-    def total(self, indicator: str) -> tuple[float, float, float]:
+    def total(self, indicator: str) -> Bounds:
         u, e = self.usage(indicator), self.embodied(indicator)
-        return u[0] + e[0], u[1] + e[1], u[2] + e[2]
+        return Bounds(u.low + e.low, u.value + e.value, u.high + e.high)
 
-    def gwp_market(self) -> tuple[float, float, float]:
-        m, e = self.market_usage_gwp, self.embodied("gwp")
-        return m[0] + e[0], m[1] + e[1], m[2] + e[2]
+    def gwp_market(self) -> Bounds:
+        (low, value, high), e = self.market_usage_gwp, self.embodied("gwp")
+        return Bounds(low + e.low, value + e.value, high + e.high)
 
     @property
     def market_coverage(self) -> float | None:
         """Share of the usage energy that has a contractual (market-based) factor."""
-        energy = self.usage("energy")[1]
+        energy = self.usage("energy").value
         return None if energy <= 0 else min(self.market_covered_kwh / energy, 1.0)
 
 
@@ -258,9 +257,8 @@ def build(
                 break
         m = None
         if factor is not None:
-            e = _IMP0 + _usage(0)
             f = factor.gwp_kgco2eq_per_kwh
-            m = [r[e] * f, r[e + 1] * f, r[e + 2] * f]
+            m = [x * f for x in bounds_at(r, _IMP0 + _USAGE_ENERGY)]
         t = groups.get(key)
         if t is None:
             t = groups[key] = Totals()
@@ -283,7 +281,7 @@ def build(
 def _sort_key(by: Sequence[str]) -> Any:
     if by and by[0] in TIME_KEYS:
         return lambda item: (*item[0][:-1], item[0][-1] == "", item[0][-1])
-    return lambda item: (item[0][-1] == "", -item[1].total("gwp")[1], item[0])
+    return lambda item: (item[0][-1] == "", -item[1].total("gwp").value, item[0])
 
 
 # -- rendering ---------------------------------------------------------------------------------------------
@@ -300,8 +298,8 @@ def _flat(key_names: Sequence[str], key: Sequence[str], t: Totals) -> dict[str, 
         row[f"{name}_{unit}"] = val
         row[f"{name}_low_{unit}"] = lo
         row[f"{name}_high_{unit}"] = hi
-        row[f"{ind}_usage_{unit}"] = t.usage(ind)[1]
-        row[f"{ind}_embodied_{unit}"] = t.embodied(ind)[1]
+        row[f"{ind}_usage_{unit}"] = t.usage(ind).value
+        row[f"{ind}_embodied_{unit}"] = t.embodied(ind).value
         if ind == "gwp":
             mlo, mval, mhi = t.gwp_market()
             row["gwp_market_kgCO2eq"] = mval
@@ -370,15 +368,23 @@ def _zone_sources(zones: Iterable[str]) -> dict[str, dict[str, str]]:
 
 
 # -- ESRS E1 -----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Datapoint:
+    """One line of the ESRS E1 summary: a figure with its range (``low <= value <= high``, fields in that
+    order, keyword-only as :class:`~aifootprint.Quantity`), its unit and what it covers."""
+
     name: str
     esrs: str
-    value: float
     low: float
+    value: float
     high: float
     unit: str
     note: str
+
+
+def _datapoint(name: str, esrs: str, bounds: Sequence[float], unit: str, note: str) -> Datapoint:
+    low, value, high = bounds
+    return Datapoint(name=name, esrs=esrs, low=low, value=value, high=high, unit=unit, note=note)
 
 
 def esrs(store: Store, year: int, market: Mapping[str, MarketFactor] | None = None) -> list[Datapoint]:
@@ -390,11 +396,11 @@ def esrs(store: Store, year: int, market: Mapping[str, MarketFactor] | None = No
     per: dict[tuple[str, str], Totals] = {k: t for k, t in rep.groups}  # type: ignore[misc]
     out: list[Datapoint] = []
 
-    def mwh(t: tuple[float, float, float]) -> tuple[float, float, float]:
-        return t[0] / 1e3, t[1] / 1e3, t[2] / 1e3
+    def mwh(t: Sequence[float]) -> Bounds:  # kWh -> MWh
+        low, value, high = t
+        return Bounds(low / 1e3, value / 1e3, high / 1e3)
 
-    def tco2(t: tuple[float, float, float] | list[float]) -> tuple[float, float, float]:
-        return t[0] / 1e3, t[1] / 1e3, t[2] / 1e3
+    tco2 = mwh  # kgCO2eq -> tCO2eq
 
     local = [(b, t) for (kind, b), t in per.items() if kind == "local"]
     api = [(b, t) for (kind, b), t in per.items() if kind == "api"]
@@ -404,27 +410,27 @@ def esrs(store: Store, year: int, market: Mapping[str, MarketFactor] | None = No
     for _, t in api:
         at.add(t)
     by_basis = {b: t for b, t in local}
-    local_kwh = lt.usage("energy")[1]
+    local_kwh = lt.usage("energy").value
 
     def share(basis: str) -> str:
         t = by_basis.get(basis)
-        kwh = 0.0 if t is None else t.usage("energy")[1]
+        kwh = 0.0 if t is None else t.usage("energy").value
         return "no local runs" if local_kwh <= 0 else f"covers {kwh / local_kwh:.0%} of local energy"
 
     out.append(
-        Datapoint(
+        _datapoint(
             "Energy consumption of own operations: AI runs on owned hardware",
             "E1-5",
-            *_vlh(mwh(lt.usage("energy"))),
+            mwh(lt.usage("energy")),
             "MWh",
             "electricity of local runs (measured or estimated), PUE included where given" + _without_note(lt),
         )
     )
     out.append(
-        Datapoint(
+        _datapoint(
             "Electricity of purchased AI services (value chain; not own consumption)",
             "E1-5 (context)",
-            *_vlh(mwh(at.usage("energy"))),
+            mwh(at.usage("energy")),
             "MWh",
             "estimated facility energy of API calls; not part of the E1-5 total",
         )
@@ -446,11 +452,11 @@ def esrs(store: Store, year: int, market: Mapping[str, MarketFactor] | None = No
         if basis != "combustion" and basis not in by_basis:
             continue
         t = by_basis.get(basis, Totals())
-        out.append(Datapoint(name, "E1-6", *_vlh(tco2(t.usage("gwp"))), "tCO2eq", f"{note}; {share(basis)}"))
+        out.append(_datapoint(name, "E1-6", tco2(t.usage("gwp")), "tCO2eq", f"{note}; {share(basis)}"))
     # Market-based: contractual factors, and where there is none the location-based figure, but only on
     # combustion factors; life-cycle stand-ins go to a line of their own (never one mixed figure).
     contract = [m - f for m, f in zip(lt.market_usage_gwp, lt.market_fallback_gwp, strict=True)]
-    lifecycle_fb = by_basis["lifecycle"].market_fallback_gwp if "lifecycle" in by_basis else [0.0] * 3
+    lifecycle_fb = by_basis["lifecycle"].market_fallback_gwp if "lifecycle" in by_basis else [0.0] * _N_BOUNDS
     mb = [c + (f - lf) for c, f, lf in zip(contract, lt.market_fallback_gwp, lifecycle_fb, strict=True)]
     bases = sorted(
         {
@@ -460,36 +466,36 @@ def esrs(store: Store, year: int, market: Mapping[str, MarketFactor] | None = No
         }
     )
     out.append(
-        Datapoint(
+        _datapoint(
             "Gross Scope 2 GHG emissions, market-based",
             "E1-6",
-            *_vlh(tco2(mb)),
+            tco2(mb),
             "tCO2eq",
             _coverage_note(lt.market_coverage)
             + (f"; contractual factors on {', '.join(bases)} basis" if bases else "")
             + (
                 "; runs without a contract on life-cycle factors are in the next line"
-                if lifecycle_fb[1]
+                if lifecycle_fb[VALUE]
                 else ""
             ),
         )
     )
-    if lifecycle_fb[1]:
+    if lifecycle_fb[VALUE]:
         out.append(
-            Datapoint(
+            _datapoint(
                 "Gross Scope 2 market-based, runs without a contractual factor on life-cycle grid factors "
                 "(not separable)",
                 "E1-6",
-                *_vlh(tco2(lifecycle_fb)),
+                tco2(lifecycle_fb),
                 "tCO2eq",
                 "the Scope 2 Guidance asks for a residual mix here; give one as a [market] factor",
             )
         )
     out.append(
-        Datapoint(
+        _datapoint(
             "Embodied share of owned AI hardware, amortised by time used (allocation, not Scope 3 cat. 2)",
             "E1-6 (context)",
-            *_vlh(tco2(lt.embodied("gwp"))),
+            tco2(lt.embodied("gwp")),
             "tCO2eq",
             "Scope 3 category 2 counts capital goods in full in the year bought: report it from your "
             "purchases (docs/reporting.md)",
@@ -497,10 +503,10 @@ def esrs(store: Store, year: int, market: Mapping[str, MarketFactor] | None = No
     )
     cat1 = at.gwp_market() if at.market_covered_kwh > 0 else at.total("gwp")
     out.append(
-        Datapoint(
+        _datapoint(
             "Gross Scope 3 category 1 (purchased goods and services): AI API calls",
             "E1-6",
-            *_vlh(tco2(cat1)),
+            tco2(cat1),
             "tCO2eq",
             "usage (providers' grids, or their contractual factors where configured) + embodied share; "
             + _coverage_note(at.market_coverage)
@@ -515,10 +521,6 @@ def _without_note(t: Totals) -> str:
     if not n:
         return ""
     return f"; {n:,} entr{'y' if n == 1 else 'ies'} without impacts {'is' if n == 1 else 'are'} not counted"
-
-
-def _vlh(t: tuple[float, float, float]) -> tuple[float, float, float]:
-    return t[1], t[0], t[2]
 
 
 def _coverage_note(cov: float | None) -> str:

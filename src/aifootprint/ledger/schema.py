@@ -18,7 +18,8 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from .._values import INDICATORS, UNITS
+from .._layout import SIZE, entries
+from .._values import UNITS
 from .._version import __version__
 from .entry import server_host
 
@@ -31,19 +32,14 @@ APPLICATION_ID: Final = 0x41494650
 SCHEMA_VERSION: Final = 3
 METHODOLOGY_VERSION: Final = "2026.11"  # docs/methodology.md; bump when a formula changes
 
-SHARES: Final = ("usage", "embodied")
-BOUNDS: Final = ("low", "value", "high")
-
 
 def impact_column(indicator: str, share: str, bound: str) -> str:
     """``energy_usage``, ``energy_usage_low``, ``gwp_embodied_high``..."""
     return f"{indicator}_{share}" if bound == "value" else f"{indicator}_{share}_{bound}"
 
 
-#: The 30 impact columns in the order of ``Impacts`` values: share, indicator, bound.
-IMPACT_COLUMNS: Final[tuple[str, ...]] = tuple(
-    impact_column(ind, share, b) for share in SHARES for ind in INDICATORS for b in BOUNDS
-)
+#: The impact columns in the order of the impact vector (aifootprint._layout): share, indicator, bound.
+IMPACT_COLUMNS: Final[tuple[str, ...]] = tuple(impact_column(ind, share, b) for share, ind, b in entries())
 
 #: (name, SQLite type, meaning). Order is the order of rows in SQLite, CSV, Parquet and JSON.
 COLUMNS: Final[tuple[tuple[str, str, str], ...]] = (
@@ -77,9 +73,7 @@ COLUMNS: Final[tuple[tuple[str, str, str], ...]] = (
             "REAL",
             f"{ind} ({UNITS[ind]}), {share} share, {'central value' if b == 'value' else b + ' bound'}",
         )
-        for share in SHARES
-        for ind in INDICATORS
-        for b in BOUNDS
+        for share, ind, b in entries()
     ),
     ("warnings", "TEXT", "comma-separated warning codes of the estimate"),
     ("labels", "TEXT", "JSON object of the aifootprint.labels(...) in force"),
@@ -200,7 +194,7 @@ class RowContext:
         return b
 
 
-_NO_IMPACTS: Final = (None,) * 30
+_NO_IMPACTS: Final = (None,) * SIZE
 _labels_json: dict[tuple[tuple[str, str], ...], str] = {}
 
 

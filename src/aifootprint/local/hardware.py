@@ -16,14 +16,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .._interval import Bounds
+from .._layout import share_values
 from .._values import Factor
 from ..catalog.catalog import Catalog
 from ..catalog.rows import Accelerator
 from ..errors import UnknownHardwareError
 
 SECONDS_PER_YEAR = 365.25 * 24 * 3600
-
-Triple = tuple[float, float, float]
 
 
 def find_accelerator(catalog: Catalog, reported: str) -> Accelerator | None:
@@ -66,8 +66,8 @@ def find_accelerator(catalog: Catalog, reported: str) -> Accelerator | None:
 
 @dataclass(frozen=True)
 class Embodied:
-    """The 15 embodied values (energy, GWP, ADPe, PE, water x low/value/high), their explanation, and
-    whether some hardware was left out."""
+    """The embodied share of the impact vector (energy, GWP, ADPe, PE, water x low/value/high; see
+    aifootprint._layout), its explanation, and whether some hardware was left out."""
 
     values: tuple[float, ...] | None  # None: nothing could be counted
     factors: tuple[Factor, ...]
@@ -77,9 +77,9 @@ class Embodied:
 def embodied_share(
     catalog: Catalog,
     gpus: Sequence[str],
-    duration_s: Triple,
+    duration_s: Bounds,
     *,
-    lifetime_years: Triple,
+    lifetime_years: Bounds,
     lifetime_source: str,
     gpu: str | None = None,
     server: str | None = None,
@@ -89,7 +89,7 @@ def embodied_share(
     ``gpu`` names the catalogue accelerator for every GPU (when the driver's name is unknown or wrong);
     ``server`` names the host archetype. ``values`` is ``None`` when no hardware could be counted."""
     factors: list[Factor] = []
-    parts: list[tuple[Triple, Triple, Triple]] = []  # (gwp, adpe, pe) per unit counted
+    parts: list[tuple[Bounds, Bounds, Bounds]] = []  # (gwp, adpe, pe) per unit counted
     partial = False
     named_server = catalog.server(server) if server is not None else None
     for reported in gpus:
@@ -112,8 +112,8 @@ def embodied_share(
             continue
         share = 1.0 / host.gpu_count
 
-        def scaled(t: Triple, k: float = share) -> Triple:
-            return (t[0] * k, t[1] * k, t[2] * k)
+        def scaled(t: Bounds, k: float = share) -> Bounds:
+            return Bounds(t.low * k, t.value * k, t.high * k)
 
         parts.append(
             (
@@ -139,13 +139,16 @@ def embodied_share(
             return Embodied(None, tuple(factors), partial)
     low_t, mid_t, high_t = (max(d, 0.0) for d in duration_s)
     life_low, life_mid, life_high = lifetime_years
-    values: list[float] = [0.0, 0.0, 0.0]  # embodied energy: not counted (as for API estimates)
-    for i in range(3):  # gwp, adpe, pe
+    per_indicator: dict[str, tuple[float, float, float]] = {
+        "energy": (0.0, 0.0, 0.0),  # embodied energy: not counted (as for API estimates)
+        "water": (0.0, 0.0, 0.0),  # embodied water: no catalogue figure
+    }
+    for i, indicator in enumerate(("gwp", "adpe", "pe")):  # the order of each element of parts
         lo = sum(p[i][0] for p in parts) * low_t / (life_high * SECONDS_PER_YEAR)
         mid = sum(p[i][1] for p in parts) * mid_t / (life_mid * SECONDS_PER_YEAR)
         hi = sum(p[i][2] for p in parts) * high_t / (life_low * SECONDS_PER_YEAR)
-        values += (lo, mid, hi)
-    values += (0.0, 0.0, 0.0)  # embodied water: no catalogue figure
+        per_indicator[indicator] = (lo, mid, hi)
+    values = share_values(per_indicator)
     factors.append(Factor("hardware lifetime", life_low, life_mid, life_high, "years", lifetime_source))
     factors.append(
         Factor(
@@ -157,4 +160,4 @@ def embodied_share(
             "time-based allocation, as for API requests (methodology section 8)",
         )
     )
-    return Embodied(tuple(values), tuple(factors), partial)
+    return Embodied(values, tuple(factors), partial)

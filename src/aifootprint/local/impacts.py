@@ -15,13 +15,13 @@ from .._log import log_once
 from .._values import Impacts
 
 if TYPE_CHECKING:
+    from .._interval import Bounds
     from ..ledger.entry import EnergyMethod, Entry
     from . import devices as dev
     from .monitor import Reading
     from .results import DeviceEnergy, Forecast
 
 J_PER_KWH = 3.6e6
-Triple = tuple[float, float, float]
 
 
 class Measured(Protocol):
@@ -30,9 +30,8 @@ class Measured(Protocol):
     name: str
     zone: str | None  # checked when it started: given, or the configured zone; None: the default zone
     zone_origin: str
-    pue: Triple
-    pue_given: bool
-    lifetime_years: Triple | None
+    pue: Bounds | None  # None: no PUE given (the server boundary)
+    lifetime_years: Bounds | None
     gpu: str | None
     server: str | None
     overlapped: bool
@@ -53,7 +52,12 @@ def by_device(setup: dev.Setup | None, r: Reading) -> dict[str, DeviceEnergy]:
     out: dict[str, DeviceEnergy] = {}
     for name, joules in r.energy_j.items():
         d = info.get(name)
-        q = Quantity(joules / J_PER_KWH, r.low_j[name] / J_PER_KWH, r.high_j[name] / J_PER_KWH, "kWh")
+        q = Quantity(
+            low=r.low_j[name] / J_PER_KWH,
+            value=joules / J_PER_KWH,
+            high=r.high_j[name] / J_PER_KWH,
+            unit="kWh",
+        )
         out[name] = DeviceEnergy(
             name,
             getattr(d, "kind", name.split(":", 1)[0]),
@@ -78,6 +82,7 @@ def impacts_of(m: Measured, setup: dev.Setup | None, r: Reading, *, scale: float
     """The impacts of reading ``r`` of ``m`` over the devices of ``setup`` (``scale`` > 1: a forecast of
     the whole run)."""
     from .._energy import NOT_INCLUDED, impacts_from_energy
+    from .._interval import Bounds
     from .._state import default_estimator
     from .._values import Factor
     from .hardware import embodied_share
@@ -120,7 +125,7 @@ def impacts_of(m: Measured, setup: dev.Setup | None, r: Reading, *, scale: float
     emb = embodied_share(
         cat,
         gpus,
-        (duration, duration, duration),
+        Bounds.point(duration),
         lifetime_years=life,
         lifetime_source=life_source,
         gpu=m.gpu,
@@ -131,11 +136,11 @@ def impacts_of(m: Measured, setup: dev.Setup | None, r: Reading, *, scale: float
     return impacts_from_energy(
         (low, total, high),
         zone=zone,
-        pue=m.pue,
+        pue=1.0 if m.pue is None else m.pue,
         name=m.name,
         warnings=tuple(warnings),
         energy_source="sum of the devices above" + (f", x {scale:.4g} (forecast)" if scale != 1.0 else ""),
-        pue_source="measure(pue=...)" if m.pue_given else "none",
+        pue_source="none" if m.pue is None else "measure(pue=...)",
         zone_source=zone_source,
         estimator=est,
         embodied=emb.values,
@@ -169,7 +174,7 @@ class LazyImpacts(Impacts):
             self._figures,
             model=m.name,
             zone=m.zone or "",
-            boundary="server" if m.pue == (1.0, 1.0, 1.0) else "datacenter",  # as impacts_from_energy
+            boundary="server" if m.pue is None or m.pue == (1.0, 1.0, 1.0) else "datacenter",  # as _energy
             warnings=(),
             requests=1,
             explainer=lambda: self._impacts().factors(),

@@ -31,13 +31,12 @@ from . import nesting
 if TYPE_CHECKING:
     import contextvars
 
-    from .._interval import RangeLike
+    from .._interval import Bounds, RangeLike
     from .._values import Impacts
     from .monitor import Reading, Window
     from .results import DeviceEnergy, Forecast
 
 F = TypeVar("F", bound=Callable[..., Any])
-Triple = tuple[float, float, float]
 
 J_PER_KWH = 3.6e6
 
@@ -114,9 +113,9 @@ class Measurement:
         self.zone_origin = "measure(zone=...)"
         if pue is not None or lifetime_years is not None:
             from .._interval import parse_range
-        self.pue: Triple = parse_range("pue", pue, minimum=1.0) if pue is not None else (1.0, 1.0, 1.0)
-        self.pue_given = pue is not None
-        self.lifetime_years: Triple | None = (
+        # None: no PUE given, the server boundary (_interval is not imported to start a measurement)
+        self.pue: Bounds | None = parse_range("pue", pue, minimum=1.0) if pue is not None else None
+        self.lifetime_years: Bounds | None = (
             parse_range("lifetime_years", lifetime_years, minimum=0.01)
             if lifetime_years is not None
             else None

@@ -12,6 +12,7 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING
 
+from .._layout import EMBODIED_VALUES, USAGE_VALUES
 from .._log import log_once
 from ..errors import ConfigError
 from ..ledger import hub
@@ -143,9 +144,10 @@ ValueRow = tuple[float, ...]
 
 
 def share_values(impacts: Impacts) -> tuple[ValueRow, ValueRow]:
-    """(usage, embodied): 15 floats each, per indicator (energy, gwp, adpe, pe, water) low, value, high."""
-    v = impacts._v()  # the 30 figures, in that order (share, indicator, bound)
-    return tuple(v[:15]), tuple(v[15:30])
+    """(usage, embodied): one share of the impact vector each, per indicator (energy, gwp, adpe, pe, water)
+    low, value, high (aifootprint._layout.share_entries() names every position)."""
+    v = impacts._v()  # the impact vector
+    return tuple(v[USAGE_VALUES]), tuple(v[EMBODIED_VALUES])
 
 
 def entry_values(entry: Entry, where: str) -> tuple[tuple[ValueRow, ValueRow] | None, str]:

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Union
 from opentelemetry import metrics, trace
 from opentelemetry.metrics import CallbackOptions, Histogram, MeterProvider, Observation
 
+from .._layout import PER_SHARE, SHARES, share_entries
 from .._log import log_once
-from .._values import INDICATORS, UNITS
+from .._values import UNITS
 from .._version import __version__
 from ..ledger import hub
 from ..ledger.entry import server_address
@@ -39,7 +40,6 @@ _DESCRIPTIONS = {
     "water": "Water consumption",
 }
 _BOUND_TEXT = {"low": " (low bound)", "value": "", "high": " (high bound)"}
-_N_VALUES = 3 * len(INDICATORS)
 
 
 # -- attributes ----------------------------------------------------------------------------------------------
@@ -85,14 +85,13 @@ class OtelExporter(Accumulator):
         self._meter = meter_provider.get_meter(sc.METER_NAME, __version__)
         self._tokens: Histogram | None = None
         self._duration: Histogram | None = None
-        for i, indicator in enumerate(INDICATORS):
-            for b, bound in enumerate(sc.BOUNDS):
-                self._meter.create_observable_counter(
-                    sc.impact_metric(indicator, bound),
-                    callbacks=[self._callback(3 * i + b)],
-                    unit=UNITS[indicator],
-                    description=_DESCRIPTIONS[indicator] + _BOUND_TEXT[bound],
-                )
+        for j, (indicator, bound) in enumerate(share_entries()):  # j: the position in a share's row
+            self._meter.create_observable_counter(
+                sc.impact_metric(indicator, bound),
+                callbacks=[self._callback(j)],
+                unit=UNITS[indicator],
+                description=_DESCRIPTIONS[indicator] + _BOUND_TEXT[bound],
+            )
         self._meter.create_observable_counter(
             sc.ENTRIES,
             callbacks=[self._observe_entries],
@@ -180,7 +179,7 @@ class OtelExporter(Accumulator):
         if imp is not None and rows is not None:
             attrs[sc.ZONE] = imp.zone
             attrs[sc.BOUNDARY] = imp.boundary
-            for share, row in zip(sc.SHARES, rows, strict=True):
+            for share, row in zip(SHARES, rows, strict=True):
                 shared = {**attrs, sc.SHARE: share}
                 key = _key(shared)
                 slot = self._impacts.get(key)
@@ -188,7 +187,7 @@ class OtelExporter(Accumulator):
                     self._impacts[key] = (shared, list(row))
                 else:
                     total = slot[1]
-                    for j in range(_N_VALUES):
+                    for j in range(PER_SHARE):
                         total[j] += row[j]
         attrs[sc.HAS_IMPACTS] = rows is not None
         if rows is None and error:
@@ -294,9 +293,8 @@ def _span_attributes(span: object, entry: Entry) -> Mapping[str, AttrValue]:
             totals.errors[error] = None
         attrs: dict[str, AttrValue] = {sc.CALLS: totals.calls}
         if totals.values is not None:
-            for i, indicator in enumerate(INDICATORS):
-                for b, bound in enumerate(sc.BOUNDS):
-                    attrs[sc.span_attribute(indicator, bound)] = totals.values[3 * i + b]
+            for j, (indicator, bound) in enumerate(share_entries()):
+                attrs[sc.span_attribute(indicator, bound)] = totals.values[j]
             attrs[sc.ZONE] = ",".join(totals.zones)
             attrs[sc.WARNINGS] = tuple(totals.warnings)
         if totals.errors:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, Metric
 
+from .._layout import PER_SHARE, SHARES, share_entries
 from .._log import log_once
-from .._values import INDICATORS
 from . import Accumulator, entry_values
 from . import semconv as sc
 
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
     from ..ledger.entry import Entry
 
-_N_VALUES = 3 * len(INDICATORS)
 _INVALID = re.compile(r"[^A-Za-z0-9_]")
 _DOCS = {
     "energy": "Energy (kWh)",
@@ -61,7 +60,7 @@ class FootprintCollector(Accumulator):
 
     def __init__(self) -> None:
         super().__init__()
-        # (provider, model, kind, share, zone, labels) -> 15 floats (per indicator: low, value, high)
+        # (provider, model, kind, share, zone, labels) -> one share of the impact vector (aifootprint._layout)
         self._impacts: dict[tuple[str, str, str, str, str, Labels], list[float]] = {}
         # (provider, model, kind, has_impacts, error, labels) -> count
         self._entries: dict[tuple[str, str, str, str, str, Labels], int] = {}
@@ -81,13 +80,13 @@ class FootprintCollector(Accumulator):
         imp = entry.impacts
         rows, error = entry_values(entry, "Prometheus")
         if imp is not None and rows is not None:
-            for share, row in zip(sc.SHARES, rows, strict=True):
+            for share, row in zip(SHARES, rows, strict=True):
                 key = (provider, model, kind, share, imp.zone, labels)
                 total = self._impacts.get(key)
                 if total is None:
                     self._impacts[key] = list(row)
                 else:
-                    for j in range(_N_VALUES):
+                    for j in range(PER_SHARE):
                         total[j] += row[j]
         ekey = (provider, model, kind, "true" if rows is not None else "false", error, labels)
         self._entries[ekey] = self._entries.get(ekey, 0) + 1
@@ -127,18 +126,16 @@ class FootprintCollector(Accumulator):
             have = dict(labels)
             return [have.get(n, "") for n in names]
 
-        for i, indicator in enumerate(INDICATORS):
-            unit = sc.PROM_UNITS[indicator]
-            for b, bound in enumerate(sc.BOUNDS):
-                family = CounterMetricFamily(
-                    sc.prom_impact_metric(indicator, bound),
-                    f"{_DOCS[indicator]}{_BOUND_DOCS[bound]}; share=usage|embodied, their sum is the total",
-                    labels=["provider", "model", "kind", "share", "zone", *names],
-                    unit=unit,
-                )
-                for (provider, model, kind, share, zone, labels), row in sorted(impacts.items()):
-                    family.add_metric([provider, model, kind, share, zone, *values(labels)], row[3 * i + b])
-                yield family
+        for j, (indicator, bound) in enumerate(share_entries()):  # j: the position in a share's row
+            family = CounterMetricFamily(
+                sc.prom_impact_metric(indicator, bound),
+                f"{_DOCS[indicator]}{_BOUND_DOCS[bound]}; share=usage|embodied, their sum is the total",
+                labels=["provider", "model", "kind", "share", "zone", *names],
+                unit=sc.PROM_UNITS[indicator],
+            )
+            for (provider, model, kind, share, zone, labels), row in sorted(impacts.items()):
+                family.add_metric([provider, model, kind, share, zone, *values(labels)], row[j])
+            yield family
         family = CounterMetricFamily(
             sc.PROM_ENTRIES,
             "Entries recorded (instrumented calls, local runs); error says why one has no impacts",

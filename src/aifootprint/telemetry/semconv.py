@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from .._values import INDICATORS, UNITS
+from .._layout import INDICATORS
+from .._values import UNITS
 
 # -- OpenTelemetry semantic conventions ----------------------------------------------------------------------
 GEN_AI_PROVIDER_NAME: Final = "gen_ai.provider.name"
@@ -77,8 +78,6 @@ ERROR: Final = "aifootprint.error"  # why an entry has no impacts (a stable code
 WARNINGS: Final = "aifootprint.warnings"
 CALLS: Final = "aifootprint.calls"  # span attribute: instrumented calls summed on the span
 LABEL_PREFIX: Final = "aifootprint.label."
-SHARES: Final = ("usage", "embodied")
-BOUNDS: Final = ("low", "value", "high")  # the order of the values in a row
 
 # -- OpenTelemetry metrics -----------------------------------------------------------------------------------
 METER_NAME: Final = "aifootprint"
