@@ -10,7 +10,7 @@ import aifootprint as af
 from aifootprint import _layout
 from aifootprint._interval import Bounds, Interval, parse_range
 from aifootprint._values import Factor, Quantity
-from aifootprint.ledger.report import Datapoint
+from aifootprint.ledger.esrs import Datapoint
 
 BOUND_NAMES = ("low", "value", "high")
 

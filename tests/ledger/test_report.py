@@ -11,8 +11,10 @@ import pytest
 
 import aifootprint as af
 from aifootprint.ledger import Entry, Store, schema
-from aifootprint.ledger import report as rp
+from aifootprint.ledger.esrs import esrs
 from aifootprint.ledger.ledger import row_context
+from aifootprint.ledger.market import parse_market
+from aifootprint.ledger.totals import build, parse_by
 from aifootprint.ledger.when import parse_when
 
 from .helpers import T0, entry, failed, run_cli
@@ -56,7 +58,7 @@ def expected(entries: list[Entry], keep: object = None) -> dict[str, float]:
 def test_totals_by_provider_and_label_match_the_entries(tmp_path: Path) -> None:
     entries = mixed()
     store = fill(tmp_path / "l.db", entries)
-    rep = rp.build(store, by=["provider", "label:project"])
+    rep = build(store, by=["provider", "label:project"])
     assert rep.keys == ["provider", "label:project", "basis"]
     for key, t in rep.groups:
         provider, project, basis = key
@@ -83,13 +85,13 @@ def test_by_day_month_and_period(tmp_path: Path) -> None:
     entries = [entry(i, ts=T0 + i * DAY / 4) for i in range(40)]  # 10 days, 4 a day
     store = fill(tmp_path / "l.db", entries)
     since, until = T0 + 2 * DAY + 100, T0 + 5 * DAY - 7
-    rep = rp.build(store, since=since, until=until, by=["day"])
+    rep = build(store, since=since, until=until, by=["day"])
     days = [k[0] for k, _ in rep.groups]
     assert days == sorted(days) and len(days) == 4
     want = expected(entries, lambda e: since <= e.ts < until)
     assert sum(t.entries for _, t in rep.groups) == want["n"]
     assert sum(t.total("gwp")[1] for _, t in rep.groups) == pytest.approx(want["gwp"], rel=1e-9)
-    months = rp.build(store, by=["month"])
+    months = build(store, by=["month"])
     assert [k[0] for k, _ in months.groups] == ["2026-09", "2026-10"]
     store.close()
 
@@ -98,8 +100,8 @@ def test_market_based_factors_apply_to_usage_energy_only(tmp_path: Path) -> None
     entries = [entry(i, model="openai/gpt-4o-mini") for i in range(10)]
     entries += [entry(i, model="anthropic/claude-sonnet-4-5") for i in range(10)]
     store = fill(tmp_path / "l.db", entries)
-    market = rp.parse_market({"openai": {"gwp_kgco2eq_per_kwh": 0.02, "source": "PPA 2026"}}, "test")
-    rep = rp.build(store, by=["provider"], market=market)
+    market = parse_market({"openai": {"gwp_kgco2eq_per_kwh": 0.02, "source": "PPA 2026"}}, "test")
+    rep = build(store, by=["provider"], market=market)
     groups = {k[0]: t for k, t in rep.groups}
     oa, an = groups["openai"], groups["anthropic"]
     usage_kwh = sum(e.impacts.usage.energy.value for e in entries[:10])  # type: ignore[union-attr]
@@ -124,15 +126,15 @@ def test_market_based_factors_apply_to_usage_energy_only(tmp_path: Path) -> None
 )
 def test_bad_market_tables(table: dict[str, object], message: str) -> None:
     with pytest.raises(af.ConfigError, match=message):
-        rp.parse_market(table, "aifootprint.toml")
+        parse_market(table, "aifootprint.toml")
 
 
 def test_parse_by() -> None:
-    assert rp.parse_by(["provider,label:team", "month", "provider"]) == ["provider", "label:team", "month"]
+    assert parse_by(["provider,label:team", "month", "provider"]) == ["provider", "label:team", "month"]
     with pytest.raises(af.InputError, match=r"--by: unknown key 'team' \(known: provider"):
-        rp.parse_by(["team"])
+        parse_by(["team"])
     with pytest.raises(af.InputError, match="label: needs a label name"):
-        rp.parse_by(["label:"])
+        parse_by(["label:"])
 
 
 def test_parse_when() -> None:
@@ -158,8 +160,8 @@ def test_esrs_summary(tmp_path: Path) -> None:
     fra = [local_entry(i, "FRA") for i in range(3)]  # life-cycle factor, no contract
     local = [*lab, *other, *fra]
     store = fill(tmp_path / "l.db", [*api, *local, failed(9)])
-    market = rp.parse_market({"site:lab": {"gwp_kgco2eq_per_kwh": 0.0, "source": "GO certificates"}}, "t")
-    points = {p.name: p for p in rp.esrs(store, 2026, market)}
+    market = parse_market({"site:lab": {"gwp_kgco2eq_per_kwh": 0.0, "source": "GO certificates"}}, "t")
+    points = {p.name: p for p in esrs(store, 2026, market)}
 
     def gwp(entries: list[Entry]) -> float:
         return sum(e.impacts.usage.gwp.value for e in entries) / 1e3  # type: ignore[union-attr]
@@ -179,7 +181,7 @@ def test_esrs_summary(tmp_path: Path) -> None:
     cat1 = points["Gross Scope 3 category 1 (purchased goods and services): AI API calls"]
     assert cat1.value == pytest.approx(sum(e.impacts.gwp.value for e in api) / 1e3, rel=1e-9)  # type: ignore[union-attr]
     assert "1 entry without impacts is not counted" in cat1.note
-    assert rp.esrs(store, 2025)[0].value == 0
+    assert esrs(store, 2025)[0].value == 0
     store.close()
 
 

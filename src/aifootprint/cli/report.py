@@ -16,8 +16,10 @@ from typing import IO, Any
 from .._format import equivalents_of, fmt_quantity, table
 from .._interval import Bounds
 from .._values import Quantity
-from ..ledger import report as rp
+from ..ledger.esrs import Datapoint, esrs
+from ..ledger.market import configured_market
 from ..ledger.store import Store
+from ..ledger.totals import BASIS_LABELS, Report, build, metadata, parse_by, rows, shown_totals
 from ..ledger.when import iso, year_range
 from .ledger_common import atomic_output, ledger_file, open_store, period
 from .progress import Progress
@@ -37,7 +39,7 @@ _HEADERS = {
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    by = rp.parse_by(args.by)
+    by = parse_by(args.by)
     if args.esrs is not None and (by or args.since or args.until):
         from ..errors import InputError
 
@@ -45,17 +47,17 @@ def cmd_report(args: argparse.Namespace) -> int:
             "--esrs",
             "a calendar-year summary: leave out --by, --since and --until (or use them without --esrs)",
         )
-    market = rp.configured_market()
+    factors = configured_market()
     store = open_store(args)
     try:
         with Progress(None, " steps", "reading the ledger") as advance:
             store.db.set_progress_handler(lambda: advance(100_000) or 0, 100_000)
             if args.esrs is not None:
-                points = rp.esrs(store, args.esrs, market)
+                points = esrs(store, args.esrs, factors)
                 text = _render_esrs(points, args.format, store, args.esrs)
             else:
                 since, until = period(args)
-                rep = rp.build(store, since=since, until=until, by=by, market=market)
+                rep = build(store, since=since, until=until, by=by, market=factors)
                 text = _render(rep, args.format, store)
             store.db.set_progress_handler(None, 0)
     finally:
@@ -89,12 +91,12 @@ def _fig(t: Bounds, unit: str) -> str:
     return value if not rng or t.low == t.high else f"{value} ({rng})"
 
 
-def _render(rep: rp.Report, fmt: str, store: Store) -> str:
+def _render(rep: Report, fmt: str, store: Store) -> str:
     if fmt == "json":
-        doc = {"metadata": rp.metadata(rep, store), "rows": rp.rows(rep), "equivalents": _equivalents(rep)}
+        doc = {"metadata": metadata(rep, store), "rows": rows(rep), "equivalents": _equivalents(rep)}
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
-        flat = rp.rows(rep)
+        flat = rows(rep)
         buf = io.StringIO()
         if flat:
             w = csv.DictWriter(buf, fieldnames=list(flat[0]), lineterminator="\n")
@@ -104,10 +106,10 @@ def _render(rep: rp.Report, fmt: str, store: Store) -> str:
     headers = [_HEADERS.get(k, k.replace("label:", "label ")) for k in rep.keys]
     headers += ["Entries", "Energy", "GWP location-based", "GWP market-based", "Water"]
     body: list[list[str]] = []
-    shown = rp.shown_totals(rep)
+    shown = shown_totals(rep)
     for key, t in [*rep.groups, *((("TOTAL",) * (len(rep.keys) - 1) + (b,), t) for b, t in shown)]:
         cells = [str(k) if k else "-" for k in key[:-1]]
-        cells.append(rp.BASIS_LABELS.get(key[-1], key[-1]) if key[-1] != "all" else "all (mixed bases)")
+        cells.append(BASIS_LABELS.get(key[-1], key[-1]) if key[-1] != "all" else "all (mixed bases)")
         n = f"{t.entries:,}"
         if t.entries != t.with_impacts:
             n += f" ({t.entries - t.with_impacts:,} without impacts)"
@@ -128,7 +130,7 @@ def _render(rep: rp.Report, fmt: str, store: Store) -> str:
     return table(headers, body, align_right=right) + "\n\n" + "\n".join(_notes(rep, store, md=False)) + "\n"
 
 
-def _equivalents(rep: rp.Report) -> list[str]:
+def _equivalents(rep: Report) -> list[str]:
     from .._api import get_catalog
 
     total = next((t for b, t in reversed(rep.totals)), None)
@@ -142,7 +144,7 @@ def _equivalents(rep: rp.Report) -> list[str]:
     )
 
 
-def _notes(rep: rp.Report, store: Store, *, md: bool) -> list[str]:
+def _notes(rep: Report, store: Store, *, md: bool) -> list[str]:
     b = "- " if md else ""
     since = "the beginning" if rep.since is None else iso(rep.since)
     until = "now" if rep.until is None else iso(rep.until)
@@ -153,7 +155,7 @@ def _notes(rep: rp.Report, store: Store, *, md: bool) -> list[str]:
     lines.append(
         f"{b}Ranges (low–high) are sums of each entry's bounds. Grid factors: "
         + "; ".join(
-            f"{rp.BASIS_LABELS.get(k, k)} for {t.usage('energy').value:.4g} kWh"
+            f"{BASIS_LABELS.get(k, k)} for {t.usage('energy').value:.4g} kWh"
             for k, t in rep.totals
             if k not in ("all", "")
         )
@@ -186,7 +188,7 @@ def _markdown(headers: Sequence[str], body: Sequence[Sequence[str]], right: Sequ
     return "\n".join(out)
 
 
-def _render_esrs(points: list[rp.Datapoint], fmt: str, store: Store, year: int) -> str:
+def _render_esrs(points: list[Datapoint], fmt: str, store: Store, year: int) -> str:
     if fmt == "json":
         doc: dict[str, Any] = {
             "year": year,

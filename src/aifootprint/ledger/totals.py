@@ -1,6 +1,5 @@
-"""Reports over the ledger: totals with ranges per provider, model, label, day or month, location-based and
-market-based side by side, and the yearly ESRS E1 summary (docs/reporting.md says which scope each figure
-belongs to and why).
+"""Totals over the ledger with ranges, grouped by provider, model, label, day or month, location-based and
+market-based side by side (docs/reporting.md says which scope each figure belongs to and why).
 
 Everything here works on the per-day sums of :meth:`Store.sums`, so a report over ten million entries reads
 a few thousand rows. Grid factors of different bases (life-cycle, combustion, CO2-only combustion) are never
@@ -10,17 +9,17 @@ added into one figure: the basis is always part of a report row's key.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Final
 
 from .._interval import Bounds
-from .._layout import BOUNDS, EMBODIED, INDICATORS, SIZE, USAGE, VALUE, bounds_at, index
+from .._layout import BOUNDS, EMBODIED, INDICATORS, SIZE, USAGE, bounds_at, index
 from .._values import UNITS
-from ..errors import ConfigError, InputError
+from ..errors import InputError
 from . import schema
+from .market import MarketFactor, market_key
 from .store import Store
 
 TIME_KEYS: Final = ("day", "month", "year")
@@ -63,66 +62,6 @@ def parse_by(values: Iterable[str] | None) -> list[str]:
             if key not in keys:
                 keys.append(key)
     return keys
-
-
-# -- market-based factors ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class MarketFactor:
-    """A contractual emission factor (kgCO2eq/kWh) for an API provider or a site, with its source."""
-
-    key: str  # "openai", "site:paris-lab", "local"
-    gwp_kgco2eq_per_kwh: float
-    source: str
-    year: int | None = None
-    gwp_basis: str = "combustion"
-
-
-def parse_market(raw: Mapping[str, Any] | None, origin: str) -> dict[str, MarketFactor]:
-    """``[market."openai"]`` / ``[market."site:NAME"]`` / ``[market."local"]`` tables of the config file."""
-    out: dict[str, MarketFactor] = {}
-    for key, table in (raw or {}).items():
-        where = f'{origin}: [market."{key}"]'
-        if not isinstance(table, Mapping):
-            raise ConfigError(f"{where} must be a table with gwp_kgco2eq_per_kwh and source")
-        known = ("gwp_kgco2eq_per_kwh", "source", "year", "gwp_basis")
-        unknown = sorted(set(table) - set(known))
-        if unknown:
-            raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(known)})")
-        basis = table.get("gwp_basis", "combustion")
-        if basis not in ("lifecycle", "combustion", "co2_combustion"):
-            raise ConfigError(
-                f"{where}: gwp_basis must be combustion, lifecycle or co2_combustion, got {basis!r}"
-            )
-        f = table.get("gwp_kgco2eq_per_kwh")
-        if isinstance(f, bool) or not isinstance(f, (int, float)) or not math.isfinite(f) or f < 0:
-            raise ConfigError(
-                f"{where}: gwp_kgco2eq_per_kwh must be a number >= 0 (kgCO2eq per kWh), got {f!r}"
-            )
-        src = table.get("source")
-        if not isinstance(src, str) or not src.strip():
-            raise ConfigError(
-                f"{where}: source is required: the contract, certificate or supplier disclosure the "
-                "factor comes from"
-            )
-        year = table.get("year")
-        if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
-            raise ConfigError(f"{where}: year must be an integer such as 2026")
-        out[str(key)] = MarketFactor(str(key), float(f), src.strip(), year, basis)
-    return out
-
-
-def configured_market() -> dict[str, MarketFactor]:
-    from .._state import current_settings
-
-    s = current_settings()
-    return parse_market(s.overlays.get("market"), f"config file {s.config_path}")
-
-
-def _market_key(kind: str, provider: str, labels: Mapping[str, str]) -> tuple[str, ...]:
-    if kind == "api":
-        return (provider,)
-    site = labels.get("site")
-    return (f"site:{site}",) if site else ("local",)  # a site without a table of its own falls back
 
 
 # -- aggregation -------------------------------------------------------------------------------------------
@@ -250,7 +189,7 @@ def build(
         basis = r[_K["gwp_basis"]]
         key = (*(_key_value(k, r, lab) for k in by), basis)
         factor = None
-        for mk in _market_key(r[_K["kind"]], r[_K["provider"]], lab):
+        for mk in market_key(r[_K["kind"]], r[_K["provider"]], lab):
             if mk in market:
                 factor = market[mk]
                 used.add(mk)
@@ -365,167 +304,3 @@ def _zone_sources(zones: Iterable[str]) -> dict[str, dict[str, str]]:
             continue
         out[code] = {"gwp_basis": z.gwp_basis, "gwp_source": z.gwp_source}
     return out
-
-
-# -- ESRS E1 -----------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Datapoint:
-    """One line of the ESRS E1 summary: a figure with its range (``low <= value <= high``, fields in that
-    order, keyword-only as :class:`~aifootprint.Quantity`), its unit and what it covers."""
-
-    name: str
-    esrs: str
-    low: float
-    value: float
-    high: float
-    unit: str
-    note: str
-
-
-def _datapoint(name: str, esrs: str, bounds: Sequence[float], unit: str, note: str) -> Datapoint:
-    low, value, high = bounds
-    return Datapoint(name=name, esrs=esrs, low=low, value=value, high=high, unit=unit, note=note)
-
-
-def esrs(store: Store, year: int, market: Mapping[str, MarketFactor] | None = None) -> list[Datapoint]:
-    """The yearly summary in the terms of ESRS E1 (E1-5 energy, E1-6 gross GHG emissions by scope)."""
-    from .when import year_range
-
-    since, until = year_range(year)
-    rep = build(store, since=since, until=until, by=["kind"], market=market)
-    per: dict[tuple[str, str], Totals] = {k: t for k, t in rep.groups}  # type: ignore[misc]
-    out: list[Datapoint] = []
-
-    def mwh(t: Sequence[float]) -> Bounds:  # kWh -> MWh
-        low, value, high = t
-        return Bounds(low / 1e3, value / 1e3, high / 1e3)
-
-    tco2 = mwh  # kgCO2eq -> tCO2eq
-
-    local = [(b, t) for (kind, b), t in per.items() if kind == "local"]
-    api = [(b, t) for (kind, b), t in per.items() if kind == "api"]
-    lt, at = Totals(), Totals()
-    for _, t in local:
-        lt.add(t)
-    for _, t in api:
-        at.add(t)
-    by_basis = {b: t for b, t in local}
-    local_kwh = lt.usage("energy").value
-
-    def share(basis: str) -> str:
-        t = by_basis.get(basis)
-        kwh = 0.0 if t is None else t.usage("energy").value
-        return "no local runs" if local_kwh <= 0 else f"covers {kwh / local_kwh:.0%} of local energy"
-
-    out.append(
-        _datapoint(
-            "Energy consumption of own operations: AI runs on owned hardware",
-            "E1-5",
-            mwh(lt.usage("energy")),
-            "MWh",
-            "electricity of local runs (measured or estimated), PUE included where given" + _without_note(lt),
-        )
-    )
-    out.append(
-        _datapoint(
-            "Electricity of purchased AI services (value chain; not own consumption)",
-            "E1-5 (context)",
-            mwh(at.usage("energy")),
-            "MWh",
-            "estimated facility energy of API calls; not part of the E1-5 total",
-        )
-    )
-    for basis, name, note in (
-        ("combustion", "Gross Scope 2 GHG emissions, location-based", "combustion-only grid factors"),
-        (
-            "co2_combustion",
-            "Gross Scope 2 GHG emissions, location-based (CO2 only)",
-            "combustion CO2 only: CH4 and N2O missing",
-        ),
-        (
-            "lifecycle",
-            "Gross Scope 2 location-based + upstream (life-cycle grid factors, not separable)",
-            "life-cycle factors add fuel supply and infrastructure upstream of generation; T&D losses "
-            "excluded. Supply combustion factors ([zones] gwp_basis = 'combustion') for a clean Scope 2",
-        ),
-    ):
-        if basis != "combustion" and basis not in by_basis:
-            continue
-        t = by_basis.get(basis, Totals())
-        out.append(_datapoint(name, "E1-6", tco2(t.usage("gwp")), "tCO2eq", f"{note}; {share(basis)}"))
-    # Market-based: contractual factors, and where there is none the location-based figure, but only on
-    # combustion factors; life-cycle stand-ins go to a line of their own (never one mixed figure).
-    contract = [m - f for m, f in zip(lt.market_usage_gwp, lt.market_fallback_gwp, strict=True)]
-    lifecycle_fb = by_basis["lifecycle"].market_fallback_gwp if "lifecycle" in by_basis else [0.0] * _N_BOUNDS
-    mb = [c + (f - lf) for c, f, lf in zip(contract, lt.market_fallback_gwp, lifecycle_fb, strict=True)]
-    bases = sorted(
-        {
-            f.gwp_basis
-            for k, f in rep.market.items()
-            if k in rep.market_used and k != "" and (k == "local" or k.startswith("site:"))
-        }
-    )
-    out.append(
-        _datapoint(
-            "Gross Scope 2 GHG emissions, market-based",
-            "E1-6",
-            tco2(mb),
-            "tCO2eq",
-            _coverage_note(lt.market_coverage)
-            + (f"; contractual factors on {', '.join(bases)} basis" if bases else "")
-            + (
-                "; runs without a contract on life-cycle factors are in the next line"
-                if lifecycle_fb[VALUE]
-                else ""
-            ),
-        )
-    )
-    if lifecycle_fb[VALUE]:
-        out.append(
-            _datapoint(
-                "Gross Scope 2 market-based, runs without a contractual factor on life-cycle grid factors "
-                "(not separable)",
-                "E1-6",
-                tco2(lifecycle_fb),
-                "tCO2eq",
-                "the Scope 2 Guidance asks for a residual mix here; give one as a [market] factor",
-            )
-        )
-    out.append(
-        _datapoint(
-            "Embodied share of owned AI hardware, amortised by time used (allocation, not Scope 3 cat. 2)",
-            "E1-6 (context)",
-            tco2(lt.embodied("gwp")),
-            "tCO2eq",
-            "Scope 3 category 2 counts capital goods in full in the year bought: report it from your "
-            "purchases (docs/reporting.md)",
-        )
-    )
-    cat1 = at.gwp_market() if at.market_covered_kwh > 0 else at.total("gwp")
-    out.append(
-        _datapoint(
-            "Gross Scope 3 category 1 (purchased goods and services): AI API calls",
-            "E1-6",
-            tco2(cat1),
-            "tCO2eq",
-            "usage (providers' grids, or their contractual factors where configured) + embodied share; "
-            + _coverage_note(at.market_coverage)
-            + _without_note(at),
-        )
-    )
-    return out
-
-
-def _without_note(t: Totals) -> str:
-    n = t.entries - t.with_impacts
-    if not n:
-        return ""
-    return f"; {n:,} entr{'y' if n == 1 else 'ies'} without impacts {'is' if n == 1 else 'are'} not counted"
-
-
-def _coverage_note(cov: float | None) -> str:
-    if cov is None:
-        return "no usage energy"
-    if cov >= 1.0:
-        return "contractual factors cover all usage energy"
-    return f"contractual factors cover {cov:.0%} of usage energy, the rest is at its location-based figure"
