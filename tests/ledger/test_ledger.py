@@ -421,3 +421,62 @@ def test_an_unusable_default_place_does_not_stop_instrument(
     with pytest.raises(LedgerError, match="cannot create its directory"):
         af.instrument(["openai"], ledger=blocker / "x" / "ledger.db")  # asked for: an error
     af.uninstrument()
+
+
+def test_the_entry_of_a_call_holds_its_record_and_copies_nothing(tmp_path: Path) -> None:
+    pytest.importorskip("openai")
+    seen: list[Entry] = []
+    from aifootprint.ledger import hub
+
+    unsubscribe = hub.subscribe(seen.append)
+    af.instrument(["openai"], ledger=tmp_path / "l.db")
+    try:
+        with af.labels(feature="triage"):
+            r = openai_client().chat.completions.create(model="gpt-4o-mini", messages=[])
+    finally:
+        unsubscribe()
+        af.uninstrument()
+    rec = af.record_of(r)
+    assert rec is not None and len(seen) == 1
+    e = seen[0]
+    assert isinstance(e, Entry) and e.call is rec  # the record itself, not a copy of its fields
+    assert (e.kind, e.ts, e.source, e.provider) == ("api", rec.started_at, "openai", rec.provider)
+    assert e.model == rec.model == "gpt-4o-mini"
+    assert (e.response_model, e.operation, e.stream, e.server) == (
+        rec.response_model,
+        rec.operation,
+        rec.stream,
+        rec.server,
+    )
+    assert e.usage is rec.usage and e.impacts is rec.impacts and e.labels is rec.labels
+    assert (e.latency_s, e.ttft_s, e.complete, e.error) == (rec.latency_s, rec.ttft_s, True, None)
+    assert (e.duration_s, e.energy_method, e.external_id) == (None, "estimated", None)
+    with pytest.raises(AttributeError):
+        e.model = "other"  # type: ignore[misc]
+    assert entry(0).call is None  # local runs, imports and hand-made entries hold their own fields
+
+
+def test_an_entry_whose_impacts_fail_is_written_without_them_and_its_record_is_untouched(
+    tmp_path: Path,
+) -> None:
+    from aifootprint.instrumentation.call import CallRecord
+
+    def broken() -> tuple[float, ...]:
+        raise ZeroDivisionError
+
+    imp = Impacts(
+        broken, model="m", zone="FRA", boundary="datacenter", warnings=(), requests=1, explainer=tuple
+    )
+    rec = CallRecord(
+        "openai", "gpt-4o-mini", None, "chat", False, None, 1.0, impacts=imp, instrument="openai"
+    )
+    led = Ledger(tmp_path / "l.db", flush_interval=60)
+    led.record(Entry.from_call(rec))
+    assert led.flush() == 1
+    led.close()
+    store = Store(led.path)
+    (chunk,) = list(store.rows())
+    store.close()
+    row = dict(zip(schema.COLUMN_NAMES, chunk[0], strict=True))
+    assert row["error"] == "estimation-failed" and row["gwp_usage"] is None and row["model"] == "gpt-4o-mini"
+    assert rec.impacts is imp and rec.error is None  # what the caller holds is not changed by the writer

@@ -240,8 +240,7 @@ class Ledger:
         except Exception:  # impacts that fail to compute: keep the entry, without impacts
             log_once(("ledger-row",), "aifootprint: an entry's impacts could not be computed", exc_info=True)
         try:
-            e.impacts, e.error = None, "estimation-failed"
-            return schema.row_of(e, ctx)
+            return schema.row_of(e, ctx, failed=True)  # the entry (and its call's record) left as they are
         except Exception:  # a malformed entry: dropped (counted), never blocking the others
             log_once(("ledger-bad-entry",), "aifootprint: a malformed entry was dropped", exc_info=True)
             return None

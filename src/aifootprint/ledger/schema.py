@@ -264,9 +264,10 @@ def evaluate_pending(entries: Sequence[Entry]) -> None:
             imp.fill(values)
 
 
-def row_of(e: Entry, ctx: RowContext) -> tuple[Any, ...]:
-    """The row (``INSERT_COLUMNS`` order) of one entry; computes lazy impacts."""
-    imp = e.impacts
+def row_of(e: Entry, ctx: RowContext, *, failed: bool = False) -> tuple[Any, ...]:
+    """The row (``INSERT_COLUMNS`` order) of one entry; computes lazy impacts. ``failed``: the impacts
+    could not be computed, the row is written without them (error ``estimation-failed``)."""
+    imp = None if failed else e.impacts
     u = e.usage
     if imp is not None:
         values: tuple[Any, ...] = imp._v()
@@ -293,7 +294,7 @@ def row_of(e: Entry, ctx: RowContext) -> tuple[Any, ...]:
         e.ttft_s,
         e.duration_s,
         int(e.complete),
-        (e.error or "estimation-failed") if imp is None else None,
+        None if imp is not None else "estimation-failed" if failed else (e.error or "estimation-failed"),
         e.energy_method,
         zone,
         boundary,
