@@ -480,3 +480,50 @@ def test_an_entry_whose_impacts_fail_is_written_without_them_and_its_record_is_u
     row = dict(zip(schema.COLUMN_NAMES, chunk[0], strict=True))
     assert row["error"] == "estimation-failed" and row["gwp_usage"] is None and row["model"] == "gpt-4o-mini"
     assert rec.impacts is imp and rec.error is None  # what the caller holds is not changed by the writer
+
+
+@pytest.mark.parametrize("with_impacts", [True, False])
+def test_the_row_of_a_call_is_the_row_of_the_same_entry_made_by_hand(with_impacts: bool) -> None:
+    from aifootprint.instrumentation.call import CallRecord
+    from aifootprint.ledger.ledger import row_context
+
+    template = entry(2, labels={"feature": "triage"})
+    rec = CallRecord(
+        "openai",
+        None,  # no requested model: the entry's model is the response model
+        "gpt-4o-mini-2024-07-18",
+        "chat",
+        True,
+        "https://api.openai.com/v1",
+        template.ts,
+        latency_s=1.5,
+        ttft_s=0.25,
+        usage=template.usage,
+        impacts=template.impacts if with_impacts else None,
+        error=None if with_impacts else "model-not-registered",
+        complete=False,
+        instrument="litellm",
+        labels=template.labels,
+    )
+    by_hand = Entry(
+        kind="api",
+        ts=rec.started_at,
+        source="litellm",
+        impacts=rec.impacts,
+        provider="openai",
+        model="gpt-4o-mini-2024-07-18",
+        response_model="gpt-4o-mini-2024-07-18",
+        operation="chat",
+        stream=True,
+        server="https://api.openai.com/v1",
+        usage=rec.usage,
+        latency_s=1.5,
+        ttft_s=0.25,
+        complete=False,
+        error=rec.error,
+        labels=rec.labels,
+    )
+    ctx = row_context()
+    row = schema.row_of(Entry.from_call(rec), ctx)
+    assert row == schema.row_of(by_hand, ctx) and len(row) == len(schema.INSERT_COLUMNS)
+    assert schema.row_of(Entry.from_call(rec), ctx, failed=True) == schema.row_of(by_hand, ctx, failed=True)
