@@ -107,7 +107,9 @@ class Entry:
     @staticmethod
     def from_call(rec: CallRecord) -> Entry:
         """The entry of an instrumented call: it holds ``rec`` (nothing is copied or computed here)."""
-        return _CallEntry(rec)
+        e = _new_entry(_CallEntry)  # no __init__ to run: the one field is set here
+        e.call = rec
+        return e
 
     def __repr__(self) -> str:
         what = self.model or self.operation or "?"
@@ -119,9 +121,6 @@ class _CallEntry(Entry):
     are read when asked for (by the ledger's writer, telemetry), never copied on the caller's thread."""
 
     __slots__ = ()
-
-    def __init__(self, call: CallRecord) -> None:
-        self.call = call
 
     if not TYPE_CHECKING:  # the types are Entry's; these read-only properties shadow its slots
         kind = "api"
@@ -143,6 +142,9 @@ class _CallEntry(Entry):
         complete = property(attrgetter("call.complete"))
         error = property(attrgetter("call.error"))
         labels = property(attrgetter("call.labels"))
+
+
+_new_entry = object.__new__
 
 
 _addresses: dict[str, tuple[str | None, int | None]] = {}

@@ -253,11 +253,16 @@ def evaluate_pending(entries: Sequence[Entry]) -> None:
 
     groups: dict[int, list[tuple[Impacts, LazyValues]]] = {}
     for e in entries:
-        imp = e.impacts
+        c = e.call
+        imp = e.impacts if c is None else c.impacts
         if imp is not None:
             lazy = imp.pending
             if isinstance(lazy, LazyValues):
-                groups.setdefault(id(lazy.plan), []).append((imp, lazy))
+                group = groups.get(id(lazy.plan))
+                if group is None:
+                    groups[id(lazy.plan)] = [(imp, lazy)]
+                else:
+                    group.append((imp, lazy))
     for group in groups.values():
         if len(group) < 8:
             continue  # not worth the arrays
