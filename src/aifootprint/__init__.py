@@ -47,7 +47,7 @@ _EXPORTS: dict[str, str] = {
     "impacts_of": ".instrumentation",
     "record_of": ".instrumentation",
     "add_listener": ".instrumentation",
-    "CallRecord": ".instrumentation.call",
+    "CallRecord": "._values",
     "Runtime": ".instrumentation.runtime",
     "labels": "._labels",
     # the ledger and live telemetry
@@ -96,6 +96,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only; must ma
     from ._labels import labels as labels
     from ._settings import Settings as Settings
     from ._state import reset as reset
+    from ._values import CallRecord as CallRecord
     from ._values import Factor as Factor
     from ._values import Impacts as Impacts
     from ._values import ImpactSet as ImpactSet
@@ -116,7 +117,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only; must ma
     from .instrumentation import instrument as instrument
     from .instrumentation import record_of as record_of
     from .instrumentation import uninstrument as uninstrument
-    from .instrumentation.call import CallRecord as CallRecord
     from .instrumentation.runtime import Runtime as Runtime
     from .ledger.entry import Entry as Entry
     from .ledger.ledger import Ledger as Ledger

@@ -1,10 +1,11 @@
-"""Public value types shared by every part: Model, Quantity, Factor, ImpactSet, Impacts, TokenUsage."""
+"""Public value types shared by every part: Model, Quantity, Factor, ImpactSet, Impacts, TokenUsage and
+CallRecord (the record of one instrumented call, which its ledger entry holds)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from ._interval import Bounds, Interval, RangeLike, parse_range
@@ -412,3 +413,39 @@ class TokenUsage:
     cached_input_tokens: int = 0
     source: UsageSource = "reported"
     input_source: UsageSource = "reported"
+
+
+def _no_labels() -> Mapping[str, str]:
+    from ._labels import EMPTY  # here: the labels module is not needed to build value types
+
+    return EMPTY
+
+
+@dataclass(slots=True)
+class CallRecord:
+    """One instrumented SDK call: what was asked, what the provider reported, timing and impacts.
+
+    ``impacts`` is ``None`` exactly when ``error`` holds a code from :data:`ERROR_CODES` (``message`` says
+    more and how to fix it). ``labels`` are those of ``aifootprint.labels(...)`` where the call was
+    made. ``complete`` is False for a stream closed before its end (the impacts then
+    cover what was consumed). Times are seconds; ``started_at`` is a Unix timestamp. ``model`` is the model
+    the call named, or the provider's documented default when it named none (warning ``model-defaulted``).
+    ``server`` is the base URL without user, password, query or fragment (never credentials).
+    """
+
+    provider: str
+    model: str | None
+    response_model: str | None
+    operation: str
+    stream: bool
+    server: str | None
+    started_at: float
+    latency_s: float | None = None
+    ttft_s: float | None = None
+    usage: TokenUsage | None = None
+    impacts: Impacts | None = None
+    error: str | None = None
+    message: str | None = None
+    complete: bool = True
+    instrument: str = ""  # name of the instrumented SDK ("openai", "litellm", ...)
+    labels: Mapping[str, str] = field(default_factory=_no_labels)  # aifootprint.labels(...) at the call

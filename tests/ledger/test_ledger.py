@@ -475,3 +475,109 @@ def test_instrument_opens_a_ledger_a_measurement_created_and_fails_as_for_a_name
     af.reset()
     lazy = default_for_measurement()
     assert lazy is not None and open_default() is lazy and lazy._store is not None  # opened now
+
+
+def test_the_entry_of_a_call_holds_its_record_and_copies_nothing(tmp_path: Path) -> None:
+    pytest.importorskip("openai")
+    seen: list[Entry] = []
+    from aifootprint.ledger import hub
+
+    unsubscribe = hub.subscribe(seen.append)
+    af.instrument(["openai"], ledger=tmp_path / "l.db")
+    try:
+        with af.labels(feature="triage"):
+            r = openai_client().chat.completions.create(model="gpt-4o-mini", messages=[])
+    finally:
+        unsubscribe()
+        af.uninstrument()
+    rec = af.record_of(r)
+    assert rec is not None and len(seen) == 1
+    e = seen[0]
+    assert isinstance(e, Entry) and e.call is rec  # the record itself, not a copy of its fields
+    assert (e.kind, e.ts, e.source, e.provider) == ("api", rec.started_at, "openai", rec.provider)
+    assert e.model == rec.model == "gpt-4o-mini"
+    assert (e.response_model, e.operation, e.stream, e.server) == (
+        rec.response_model,
+        rec.operation,
+        rec.stream,
+        rec.server,
+    )
+    assert e.usage is rec.usage and e.impacts is rec.impacts and e.labels is rec.labels
+    assert (e.latency_s, e.ttft_s, e.complete, e.error) == (rec.latency_s, rec.ttft_s, True, None)
+    assert (e.duration_s, e.energy_method, e.external_id) == (None, "estimated", None)
+    with pytest.raises(AttributeError):
+        e.model = "other"  # type: ignore[misc]
+    assert entry(0).call is None  # local runs, imports and hand-made entries hold their own fields
+
+
+def test_an_entry_whose_impacts_fail_is_written_without_them_and_its_record_is_untouched(
+    tmp_path: Path,
+) -> None:
+    from aifootprint import CallRecord
+
+    def broken() -> tuple[float, ...]:
+        raise ZeroDivisionError
+
+    imp = Impacts(
+        broken, model="m", zone="FRA", boundary="datacenter", warnings=(), requests=1, explainer=tuple
+    )
+    rec = CallRecord(
+        "openai", "gpt-4o-mini", None, "chat", False, None, 1.0, impacts=imp, instrument="openai"
+    )
+    led = Ledger(tmp_path / "l.db", flush_interval=60)
+    led.record(Entry.from_call(rec))
+    assert led.flush() == 1
+    led.close()
+    store = Store(led.path)
+    (chunk,) = list(store.rows())
+    store.close()
+    row = dict(zip(schema.COLUMN_NAMES, chunk[0], strict=True))
+    assert row["error"] == "estimation-failed" and row["gwp_usage"] is None and row["model"] == "gpt-4o-mini"
+    assert rec.impacts is imp and rec.error is None  # what the caller holds is not changed by the writer
+
+
+@pytest.mark.parametrize("with_impacts", [True, False])
+def test_the_row_of_a_call_is_the_row_of_the_same_entry_made_by_hand(with_impacts: bool) -> None:
+    from aifootprint import CallRecord
+    from aifootprint.ledger.ledger import row_context
+
+    template = entry(2, labels={"feature": "triage"})
+    rec = CallRecord(
+        "openai",
+        None,  # no requested model: the entry's model is the response model
+        "gpt-4o-mini-2024-07-18",
+        "chat",
+        True,
+        "https://api.openai.com/v1",
+        template.ts,
+        latency_s=1.5,
+        ttft_s=0.25,
+        usage=template.usage,
+        impacts=template.impacts if with_impacts else None,
+        error=None if with_impacts else "model-not-registered",
+        complete=False,
+        instrument="litellm",
+        labels=template.labels,
+    )
+    by_hand = Entry(
+        kind="api",
+        ts=rec.started_at,
+        source="litellm",
+        impacts=rec.impacts,
+        provider="openai",
+        model="gpt-4o-mini-2024-07-18",
+        response_model="gpt-4o-mini-2024-07-18",
+        operation="chat",
+        stream=True,
+        server="https://api.openai.com/v1",
+        usage=rec.usage,
+        latency_s=1.5,
+        ttft_s=0.25,
+        complete=False,
+        error=rec.error,
+        labels=rec.labels,
+    )
+    ctx = row_context()
+    row = schema.row_of(Entry.from_call(rec), ctx)
+    assert row == schema.row_of(by_hand, ctx) and len(row) == len(schema.INSERT_COLUMNS)
+    assert schema.row_of(Entry.from_call(rec), ctx, failed=True) == schema.row_of(by_hand, ctx, failed=True)

@@ -267,3 +267,21 @@ def test_batch_evaluation_gives_the_scalar_figures_exactly() -> None:
     schema.evaluate_pending([Entry(kind="api", ts=0.0, source="t", impacts=imp) for imp in lazy])
     assert all(imp.pending is None for imp in lazy)  # filled by the batch, not computed one by one
     assert [imp._v() for imp in lazy] == scalar  # exactly equal
+
+
+def test_the_sums_written_with_the_rows_are_those_sqlite_computes_from_the_rows(tmp_path: Path) -> None:
+    store = Store(tmp_path / "l.db")
+    ctx = row_context()
+    rows = [schema.row_of(entry(i, labels={"team": "a" if i % 3 else "b"}), ctx) for i in range(30)]
+    rows += [schema.row_of(failed(i), ctx) for i in range(0, 30, 7)]  # no impacts, no usage, same hours
+    rows += [schema.row_of(entry(i, kind="local"), ctx) for i in range(3)]
+    rows += [schema.row_of(failed(100), ctx)]  # an hour with failed entries only
+    store.write(rows)
+    names = ", ".join(schema._rollup_names("hour"))
+    kept = sorted(store.db.execute(f"SELECT {names} FROM rollup").fetchall())
+    direct = sorted(store.db.execute(schema.rollup_select_sql()).fetchall())
+    assert len(kept) == len(direct) > 3
+    n = len(schema.ROLLUP_KEYS) + len(schema.ROLLUP_COUNTS)  # keys and counts exact, sums to rounding
+    for a, b in zip(kept, direct, strict=True):
+        assert a[:n] == b[:n] and a[n:] == pytest.approx(b[n:], rel=1e-12, abs=0)
+    store.close()

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._values import Impacts, TokenUsage
+from .._values import CallRecord, Impacts, TokenUsage
 from ..errors import ERROR_CODES, AifootprintError, ImpactsUnavailableError
 from . import attach
-from .call import CallRecord
 from .registry import current, instrument, instrumented, uninstrument
 
 __all__ = [

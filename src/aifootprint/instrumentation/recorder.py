@@ -12,11 +12,10 @@ import time
 from typing import Any
 
 from .._labels import LABELS
-from .._values import TokenUsage
+from .._values import CallRecord, TokenUsage
 from ..ledger.entry import redact_url
 from ..providers._base import Adapter, Observed, Request, WrapSpec, tokens_from_chars
 from . import attach
-from .call import CallRecord
 from .runtime import NoImpactsError, Runtime
 
 _perf = time.perf_counter

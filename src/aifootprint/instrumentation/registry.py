@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _state
 from .._log import log_once
+from .._values import CallRecord
 from ..errors import ConfigError
 from ..ledger import hub
 from ..ledger.entry import Entry
 from ..providers import ALIASES, PROVIDER_MODULES
 from ..providers._base import Adapter, WrapSpec
-from .call import CallRecord
 from .importhook import ImportHook
 from .runtime import Endpoint, Runtime, parse_endpoints
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import wrapt
 
+from .._values import CallRecord
 from . import attach
-from .call import CallRecord
 from .context import ACTIVE
 from .recorder import Recorder
 
@@ -60,20 +60,31 @@ def _then(result: Any, after: Callable[[], Any]) -> Any:
     return later()
 
 
+class _State:
+    """What a stream proxy reads and writes per item, in one plain object: reading an attribute of a
+    ``wrapt`` proxy costs several times a slot's, so ``__next__`` reads one (``_self_s``) and uses slots."""
+
+    __slots__ = ("it", "last", "lazy", "rec")
+
+    def __init__(self, rec: Recorder, lazy: bool) -> None:
+        self.rec = rec
+        self.it: Any = None  # the SDK stream's iterator, once iteration starts
+        self.last: Any = None  # the last item: it gets the impacts too
+        self.lazy = lazy  # an SDK generator, which may make an instrumented call inside next()
+
+
 class _Base(wrapt.ObjectProxy[Any]):
     """Shared state and finalisation of the stream proxies."""
 
     def __init__(self, wrapped: Any, rec: Recorder) -> None:
         super().__init__(wrapped)
         self._self_rec = rec
-        self._self_last: Any = None
-        self._self_it: Any = None
+        self._self_s = _State(rec, isinstance(wrapped, (GeneratorType, AsyncGeneratorType)))
         self._self_exhausted = False
         self._self_inert = False
-        self._self_lazy = isinstance(wrapped, (GeneratorType, AsyncGeneratorType))
 
     def _self_finish(self, complete: bool) -> CallRecord | None:
-        return _finalise(self._self_rec, self.__wrapped__, (self, self._self_last), complete)
+        return _finalise(self._self_rec, self.__wrapped__, (self, self._self_s.last), complete)
 
     def _self_failed(self) -> None:
         """The stream raised: a failure before the first item is a failed call (no record, as for a plain
@@ -159,11 +170,12 @@ class SyncStream(_Base):
         return self
 
     def __next__(self) -> Any:
-        it = self._self_it
+        s = self._self_s
+        it = s.it
         if it is None:
-            it = self._self_it = iter(self.__wrapped__)
+            it = s.it = iter(self.__wrapped__)
         # An SDK generator may make an instrumented call lazily, inside next(): mark this call active.
-        token = ACTIVE.set(self._self_rec) if self._self_lazy else None
+        token = ACTIVE.set(s.rec) if s.lazy else None
         try:
             item = next(it)
         except StopIteration:
@@ -176,8 +188,8 @@ class SyncStream(_Base):
         finally:
             if token is not None:
                 ACTIVE.reset(token)
-        self._self_last = item
-        self._self_rec.on_chunk(item)
+        s.last = item
+        s.rec.on_chunk(item)
         return item
 
 
@@ -198,10 +210,11 @@ class AsyncStream(_Base):
         return self
 
     async def __anext__(self) -> Any:
-        it = self._self_it
+        s = self._self_s
+        it = s.it
         if it is None:
-            it = self._self_it = self.__wrapped__.__aiter__()
-        token = ACTIVE.set(self._self_rec) if self._self_lazy else None
+            it = s.it = self.__wrapped__.__aiter__()
+        token = ACTIVE.set(s.rec) if s.lazy else None
         try:
             item = await it.__anext__()
         except StopAsyncIteration:
@@ -214,8 +227,8 @@ class AsyncStream(_Base):
         finally:
             if token is not None:
                 ACTIVE.reset(token)
-        self._self_last = item
-        self._self_rec.on_chunk(item)
+        s.last = item
+        s.rec.on_chunk(item)
         return item
 
 

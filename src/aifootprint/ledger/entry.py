@@ -2,19 +2,23 @@
 
 Entries carry no prompt or response text and no credentials: the endpoint is kept as ``host[:port]`` only.
 Impacts may be lazy (computed on first read, in the ledger's writer thread rather than the caller's).
+
+The entry of an instrumented call holds that call's :class:`~aifootprint.CallRecord` (``entry.call``) and
+reads its fields from it: one record per call, nothing copied on the caller's thread. Local runs and
+imported rows hold their own fields (``entry.call`` is ``None``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import attrgetter
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from .._labels import EMPTY
 
 if TYPE_CHECKING:
-    from .._values import Impacts, TokenUsage
-    from ..instrumentation.call import CallRecord
+    from .._values import CallRecord, Impacts, TokenUsage
 
 Kind = Literal["api", "local"]
 EnergyMethod = Literal["estimated", "measured", "mixed"]
@@ -28,10 +32,12 @@ class Entry:
     imported CodeCarbon runs. ``energy_method`` is ``estimated`` (API calls, modelled devices),
     ``measured`` (energy counters) or ``mixed`` (a local run with both). ``external_id`` identifies an
     imported row so importing twice adds nothing. ``impacts`` is ``None`` exactly when ``error`` holds a
-    code (``model-not-registered``...).
+    code (``model-not-registered``...). ``call`` is the :class:`~aifootprint.CallRecord` of an
+    instrumented call, whose fields the entry's are (read-only there), else ``None``.
     """
 
     __slots__ = (
+        "call",
         "complete",
         "duration_s",
         "energy_method",
@@ -76,6 +82,7 @@ class Entry:
         labels: Mapping[str, str] = EMPTY,
         external_id: str | None = None,
     ) -> None:
+        self.call: CallRecord | None = None
         self.kind = kind
         self.ts = ts
         self.source = source
@@ -96,31 +103,47 @@ class Entry:
         self.labels = labels
         self.external_id = external_id
 
-    @classmethod
-    def from_call(cls, rec: CallRecord) -> Entry:
-        """The entry of an instrumented call (cheap: no impact is computed here)."""
-        return cls(
-            kind="api",
-            ts=rec.started_at,
-            source=rec.instrument or rec.provider,
-            impacts=rec.impacts,
-            provider=rec.provider,
-            model=rec.model or rec.response_model,
-            response_model=rec.response_model,
-            operation=rec.operation,
-            stream=rec.stream,
-            server=rec.server,
-            usage=rec.usage,
-            latency_s=rec.latency_s,
-            ttft_s=rec.ttft_s,
-            complete=rec.complete,
-            error=rec.error,
-            labels=rec.labels,
-        )
+    @staticmethod
+    def from_call(rec: CallRecord) -> Entry:
+        """The entry of an instrumented call: it holds ``rec`` (nothing is copied or computed here)."""
+        e = _new_entry(_CallEntry)  # no __init__ to run: the one field is set here
+        e.call = rec
+        return e
 
     def __repr__(self) -> str:
         what = self.model or self.operation or "?"
         return f"Entry({self.kind}, {self.source}, {what!r}, ts={self.ts:.3f}, error={self.error!r})"
+
+
+class _CallEntry(Entry):
+    """The entry of an instrumented call: a view of its :class:`CallRecord` (``self.call``), whose fields
+    are read when asked for (by the ledger's writer, telemetry), never copied on the caller's thread."""
+
+    __slots__ = ()
+
+    if not TYPE_CHECKING:  # the types are Entry's; these read-only properties shadow its slots
+        kind = "api"
+        duration_s = None
+        energy_method = "estimated"
+        external_id = None
+        ts = property(attrgetter("call.started_at"))
+        source = property(lambda self: self.call.instrument or self.call.provider)
+        impacts = property(attrgetter("call.impacts"))
+        provider = property(attrgetter("call.provider"))
+        model = property(lambda self: self.call.model or self.call.response_model)
+        response_model = property(attrgetter("call.response_model"))
+        operation = property(attrgetter("call.operation"))
+        stream = property(attrgetter("call.stream"))
+        server = property(attrgetter("call.server"))
+        usage = property(attrgetter("call.usage"))
+        latency_s = property(attrgetter("call.latency_s"))
+        ttft_s = property(attrgetter("call.ttft_s"))
+        complete = property(attrgetter("call.complete"))
+        error = property(attrgetter("call.error"))
+        labels = property(attrgetter("call.labels"))
+
+
+_new_entry = object.__new__
 
 
 _urls: dict[str, tuple[str | None, int | None, str | None]] = {}

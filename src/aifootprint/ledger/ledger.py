@@ -325,8 +325,7 @@ class Ledger:
         except Exception:  # impacts that fail to compute: keep the entry, without impacts
             log_once(("ledger-row",), "aifootprint: an entry's impacts could not be computed", exc_info=True)
         try:
-            e.impacts, e.error = None, "estimation-failed"
-            return schema.row_of(e, ctx)
+            return schema.row_of(e, ctx, failed=True)  # the entry (and its call's record) left as they are
         except Exception:  # a malformed entry: dropped (counted), never blocking the others
             log_once(("ledger-bad-entry",), "aifootprint: a malformed entry was dropped", exc_info=True)
             return None
@@ -507,10 +506,13 @@ def open_default(setting: _state.LedgerSetting = None) -> Ledger | None:
         if current is not None:
             if path is not None and current.path == path.absolute() and not current.closed:
                 try:
-                    return current.open()  # created lazily by a measurement: validate it now
+                    current.open()  # created lazily by a measurement: validate it now
                 except LedgerError as exc:
                     _refused(current, setting, path, exc)
                     return None
+                if not current.closed:
+                    return current
+                # its writer thread found the file unusable meanwhile: opened again below, which raises
             current.close()
             _state.set_default_ledger(None)
         if path is None:

@@ -195,6 +195,7 @@ class RowContext:
 
 
 _NO_IMPACTS: Final = (None,) * SIZE
+_NO_USAGE: Final = (None,) * 5
 _labels_json: dict[tuple[tuple[str, str], ...], str] = {}
 
 
@@ -246,11 +247,16 @@ def evaluate_pending(entries: Sequence[Entry]) -> None:
 
     groups: dict[int, list[tuple[Impacts, LazyValues]]] = {}
     for e in entries:
-        imp = e.impacts
+        c = e.call
+        imp = e.impacts if c is None else c.impacts
         if imp is not None:
             lazy = imp.pending
             if isinstance(lazy, LazyValues):
-                groups.setdefault(id(lazy.plan), []).append((imp, lazy))
+                group = groups.get(id(lazy.plan))
+                if group is None:
+                    groups[id(lazy.plan)] = [(imp, lazy)]
+                else:
+                    group.append((imp, lazy))
     for group in groups.values():
         if len(group) < 8:
             continue  # not worth the arrays
@@ -258,47 +264,67 @@ def evaluate_pending(entries: Sequence[Entry]) -> None:
             imp.fill(values)
 
 
-def row_of(e: Entry, ctx: RowContext) -> tuple[Any, ...]:
-    """The row (``INSERT_COLUMNS`` order) of one entry; computes lazy impacts."""
-    imp = e.impacts
-    u = e.usage
+def row_of(e: Entry, ctx: RowContext, *, failed: bool = False) -> tuple[Any, ...]:
+    """The row (``INSERT_COLUMNS`` order) of one entry; computes lazy impacts. ``failed``: the impacts
+    could not be computed, the row is written without them (error ``estimation-failed``)."""
+    c = e.call
+    if c is None:
+        imp = None if failed else e.impacts
+        head: tuple[Any, ...] = (
+            e.ts,
+            e.kind,
+            e.source,
+            e.provider,
+            e.model,
+            e.response_model,
+            e.operation,
+            int(e.stream),  # a malformed entry (None) fails here, as the file would refuse it
+            server_host(e.server),
+        )
+        u, lat, ttft, dur, complete = e.usage, e.latency_s, e.ttft_s, e.duration_s, int(e.complete)
+        error, method, labels, external_id = e.error, e.energy_method, e.labels, e.external_id
+    else:  # an instrumented call: its record's fields, read directly (what the entry's properties give)
+        imp = None if failed else c.impacts
+        head = (
+            c.started_at,
+            "api",
+            c.instrument or c.provider,
+            c.provider,
+            c.model or c.response_model,
+            c.response_model,
+            c.operation,
+            1 if c.stream else 0,
+            server_host(c.server),
+        )
+        u, lat, ttft, dur, complete = c.usage, c.latency_s, c.ttft_s, None, 1 if c.complete else 0
+        error, method, labels, external_id = c.error, "estimated", c.labels, None
     if imp is not None:
         values: tuple[Any, ...] = imp._v()
-        zone, boundary, basis = imp.zone, imp.boundary, ctx.basis(imp.zone)
+        zone = imp.zone
+        estimate: tuple[Any, ...] = (None, method, zone, imp.boundary, ctx.basis(zone))
         warnings = ",".join(imp.warnings) or None
     else:
-        values, zone, boundary, basis, warnings = _NO_IMPACTS, None, None, None, None
+        values, warnings = _NO_IMPACTS, None
+        why = error if error and not failed else "estimation-failed"
+        estimate = (why, method, None, None, None)
+    usage: tuple[Any, ...] = (
+        _NO_USAGE
+        if u is None
+        else (
+            u.input_tokens,
+            u.output_tokens,
+            u.reasoning_tokens,
+            u.cached_input_tokens,
+            u.source if u.input_source == u.source else "counted",
+        )
+    )
     return (
-        e.ts,
-        e.kind,
-        e.source,
-        e.provider,
-        e.model,
-        e.response_model,
-        e.operation,
-        int(e.stream),
-        server_host(e.server),
-        None if u is None else u.input_tokens,
-        None if u is None else u.output_tokens,
-        None if u is None else u.reasoning_tokens,
-        None if u is None else u.cached_input_tokens,
-        None if u is None else (u.source if u.input_source == u.source else "counted"),
-        e.latency_s,
-        e.ttft_s,
-        e.duration_s,
-        int(e.complete),
-        (e.error or "estimation-failed") if imp is None else None,
-        e.energy_method,
-        zone,
-        boundary,
-        basis,
-        *values,
-        warnings,
-        labels_json(e.labels),
-        ctx.data_version,
-        METHODOLOGY_VERSION,
-        __version__,
-        e.external_id,
+        head
+        + usage
+        + (lat, ttft, dur, complete)
+        + estimate
+        + values
+        + (warnings, labels_json(labels), ctx.data_version, METHODOLOGY_VERSION, __version__, external_id)
     )
 
 
@@ -317,7 +343,6 @@ _I_IMP1 = _I_IMP0 + len(IMPACT_COLUMNS)
 
 
 _key_of = operator.itemgetter(*_KEY_COLS)
-_counts_of = operator.itemgetter(_I_IN, _I_OUT, _I_LAT, _I_DUR)
 
 
 def rollup_of(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -333,19 +358,25 @@ def rollup_of(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     out = []
     n_imp = len(IMPACT_COLUMNS)
     for (hour, keys), g in groups.items():
-        ok = [r[_I_IMP0:_I_IMP1] for r in g if r[_I_ERR] is None]
-        sums = [sum(col) for col in zip(*ok, strict=True)] if ok else [0.0] * n_imp
-        n_in, n_out, lat, dur = zip(*map(_counts_of, g), strict=True)
+        cols = list(zip(*g, strict=True))  # one transposition of the group
+        n_ok = cols[_I_ERR].count(None)
+        if n_ok == len(g):  # the usual case: every row has impacts
+            sums = [sum(col) for col in cols[_I_IMP0:_I_IMP1]]
+        elif n_ok:
+            ok = [r[_I_IMP0:_I_IMP1] for r in g if r[_I_ERR] is None]
+            sums = [sum(col) for col in zip(*ok, strict=True)]
+        else:
+            sums = [0.0] * n_imp
         out.append(
             (
                 int(hour),
                 *["" if k is None else k for k in keys],
                 len(g),
-                len(ok),
-                sum(x or 0 for x in n_in),
-                sum(x or 0 for x in n_out),
-                sum(x or 0.0 for x in lat),
-                sum(x or 0.0 for x in dur),
+                n_ok,
+                sum(filter(None, cols[_I_IN])),  # None counts as 0
+                sum(filter(None, cols[_I_OUT])),
+                sum(filter(None, cols[_I_LAT]), 0.0),
+                sum(filter(None, cols[_I_DUR]), 0.0),
                 *sums,
             )
         )
