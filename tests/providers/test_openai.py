@@ -485,7 +485,11 @@ def test_credentials_in_the_base_url_are_never_shown_or_stored(caplog: pytest.Lo
     with caplog.at_level(logging.DEBUG, logger="aifootprint"):
         r = chat(ex, model="meta-llama/Llama-3.1-8B-Instruct", base_url=SECRET_URL)
     rec = af.record_of(r)
-    assert rec is not None and rec.server == "https://llm.example.com:8443/v1/"
+    # the base URL as the SDK keeps it (newer openai releases add a slash before the query), without secrets
+    assert rec is not None and rec.server in (
+        "https://llm.example.com:8443/v1/",
+        "https://llm.example.com:8443/v1",
+    )
     assert r.impacts.zone == "FRA"  # the [endpoints] entry still applies
     shown = [repr(rec), str(rec), r.impacts.explain(), *(m.getMessage() for m in caplog.records)]
     for text in shown:
