@@ -206,3 +206,14 @@ def run_exit_hooks() -> None:
             from ._log import logger
 
             logger.warning("aifootprint: an exit hook failed", exc_info=True)
+
+
+def _after_fork_in_child() -> None:
+    """A lock held by another thread when the process forked stays held for ever in the child: new ones."""
+    global _lock, ledger_lock  # noqa: PLW0603
+    _lock = threading.Lock()
+    ledger_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

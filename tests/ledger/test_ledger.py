@@ -581,3 +581,35 @@ def test_the_row_of_a_call_is_the_row_of_the_same_entry_made_by_hand(with_impact
     row = schema.row_of(Entry.from_call(rec), ctx)
     assert row == schema.row_of(by_hand, ctx) and len(row) == len(schema.INSERT_COLUMNS)
     assert schema.row_of(Entry.from_call(rec), ctx, failed=True) == schema.row_of(by_hand, ctx, failed=True)
+
+
+def test_an_unusable_ledger_file_costs_one_try_not_a_thread_per_measurement(tmp_path: Path) -> None:
+    """A measurement's ledger whose file cannot be used (here: a path below a regular file) is tried once;
+    its writer thread ends, and later measurements neither make new ledgers nor start threads."""
+    from aifootprint.ledger.ledger import default_for_measurement
+
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    os.environ["AIFOOTPRINT_LEDGER"] = str(tmp_path / "file" / "l.db")
+    try:
+        af.reset()
+        first = default_for_measurement()
+        assert first is not None
+        first.flush()  # waits for the writer's first pass
+        for _ in range(20):
+            if first._thread is None or not first._thread.is_alive():
+                break
+            time.sleep(0.05)
+        assert first.closed and not first._thread.is_alive()  # type: ignore[union-attr]
+        assert [default_for_measurement() for _ in range(5)] == [None] * 5
+        assert sum(t.name == "aifootprint-ledger" for t in threading.enumerate()) == 0
+    finally:
+        del os.environ["AIFOOTPRINT_LEDGER"]
+        af.reset()
+        from aifootprint.ledger.ledger import close_default
+
+        close_default()
+
+
+def test_a_path_the_system_refuses_is_a_ledger_error_not_an_os_error(tmp_path: Path) -> None:
+    with pytest.raises(LedgerError, match="cannot be used"):
+        Store(tmp_path / ("x" * 300) / "l.db")  # a name longer than the file system allows

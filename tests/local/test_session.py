@@ -489,7 +489,7 @@ def test_a_measurement_opens_the_ledger_on_the_writer_thread_only(tmp_path: Path
         "    names = {t.name for t in threading.enumerate()}\n"
         "assert names <= {'MainThread', 'aifootprint-ledger'}, names\n"
         "assert aifootprint.get_ledger() is not None\n"
-        "assert aifootprint.flush() == 1\n"
+        "aifootprint.flush()  # the entry is written by now (by the writer thread, or by flush)\n"
         "assert opened_by == ['aifootprint-ledger'], opened_by\n",
     )
     assert [r["operation"] for r in recorded(ledger)] == ["first"]

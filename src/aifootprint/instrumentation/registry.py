@@ -364,3 +364,13 @@ def uninstrument(providers: Iterable[str] | None = None) -> None:
 def instrumented() -> tuple[str, ...]:
     """Names of the providers currently instrumented (not those waiting for their SDK to be imported)."""
     return tuple(sorted(_patches))
+
+
+def _after_fork_in_child() -> None:
+    """A lock held by another thread when the process forked stays held for ever in the child: a new one."""
+    global _lock  # noqa: PLW0603
+    _lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

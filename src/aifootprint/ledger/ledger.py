@@ -91,7 +91,8 @@ class Ledger:
         self._stopping = False  # the thread is asked to exit (before fork(), at close)
         self._ctx: schema.RowContext | None = None
         self._unsubscribe: Any = None
-        self._open_soon = False  # open_soon(): the writer thread opens the file as soon as it starts
+        self._open_soon = False  # open_soon(): the writer thread's first pass runs at once, not after a wait
+        self._opening = False  # open_soon(): that first pass opens the file even with nothing to write
         if not lazy:
             from .store import Store
 
@@ -161,18 +162,16 @@ class Ledger:
 
     # -- writing --------------------------------------------------------------------------------------------
     def _run(self) -> None:
-        if self._open_soon:  # a lazy ledger opens its file here, while the caller's work goes on
-            self._open_soon = False
-            with self._lock:
-                if self._store is None and not (self._shut or self._broken or self._closed):
-                    self._open_locked()
-        while not (self._closed or self._stopping):
-            self._wake.wait(self.flush_interval)
-            self._wake.clear()
+        while not (self._closed or self._stopping or self._broken):
+            if self._open_soon:  # a lazy ledger opens its file first, while the caller's work goes on
+                self._open_soon = False
+            else:
+                self._wake.wait(self.flush_interval)
+                self._wake.clear()
             if self._closed or self._stopping:
                 break
             try:
-                self._write_pending()
+                self._write_pending()  # opens the file of a lazy ledger, even with nothing to write yet
             except Exception:  # never let the thread die: entries would wait for ever
                 log_once(
                     ("ledger-thread", str(self.path)), "aifootprint: ledger writer failed", exc_info=True
@@ -198,7 +197,7 @@ class Ledger:
         """(entries written, whether the file refused them for now); the caller holds the lock."""
         store = self._store
         if store is None:
-            if self._shut or self._broken or not self._q:
+            if self._shut or self._broken or not (self._q or self._open_soon_pending()):
                 return 0, False  # a lazy ledger with nothing to write leaves the file (and SQLite) alone
             store = self._open_locked()
             if store is None:
@@ -249,7 +248,7 @@ class Ledger:
 
         try:
             store = self._store = Store(self.path)
-        except LedgerError as exc:
+        except Exception as exc:  # LedgerError, or anything unforeseen: never raised into the caller's work
             log_once(("ledger-open", str(self.path)), "aifootprint: no ledger: %s", exc)
             self._give_up()
             return None
@@ -259,12 +258,20 @@ class Ledger:
         """Start the writer thread now, and have it open the file (a lazy ledger): importing SQLite and
         preparing the file then happen while the caller's work runs, not on its thread and not at the
         first write. A file that cannot be used is logged once, never raised."""
-        if self._store is None and not (self._shut or self._broken):
+        if self._store is None and not (self._shut or self._broken) and self._thread is None:
+            self._opening = True
             self._open_soon = True
             self._start()
 
+    def _open_soon_pending(self) -> bool:
+        """Whether open_soon() asked for the file and it has not been tried yet (consumed here)."""
+        asked, self._opening = self._opening, False
+        return asked
+
     def _give_up(self) -> None:
+        """The file cannot be used: entries are dropped from now on, and the writer thread ends."""
         self._broken = True
+        self._wake.set()
         self.dropped += len(self._q)
         self._q.clear()
         if self._unsubscribe is not None:
@@ -554,6 +561,10 @@ def default_for_measurement() -> Ledger | None:
         path = ledger_path(_state.ledger_choice())
         if path is None:
             return None
+        if current is not None:
+            if current._broken and current.path == path.absolute():
+                return None  # its file could not be used (logged once): not tried again for each run
+            current.close()
         led = Ledger(path, lazy=True)
         led._unsubscribe = hub.subscribe(led.record)
         _state.set_default_ledger(led)

@@ -50,13 +50,19 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
         self.path = Path(path)
-        if self.path.exists():
-            if self.path.is_dir():
+        try:
+            exists = self.path.exists()
+            is_dir = exists and self.path.is_dir()
+            empty = exists and not is_dir and self.path.stat().st_size == 0
+        except OSError as exc:  # a name too long, a parent directory that cannot be searched
+            raise LedgerError(f"ledger {self.path}: cannot be used ({exc.strerror or exc})") from None
+        if exists:
+            if is_dir:
                 raise LedgerError(
                     f"ledger {self.path} is a directory; give a file path such as {self.path}/ledger.db"
                 )
             _check_header(self.path)
-            if self.path.stat().st_size == 0:
+            if empty:
                 if not create:
                     raise LedgerError(
                         f"ledger {self.path} is an empty file, not a ledger yet: it becomes one when "
