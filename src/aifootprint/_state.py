@@ -6,14 +6,14 @@ config-file overlays and settings, built on first use), the settings in force, t
 ``instrument(ledger=...)`` / ``--ledger``. They live here and nowhere else; other modules ask through these
 functions and never read each other's globals.
 
-Hooks let a part react to something it does not own, without either part importing the other:
+A hook lets a part react to something it does not own, without either part importing the other:
 
-- ``on_reset(hook)``: the settings in force may have changed (``reset()``, ``configure()``);
 - ``before_exit(hook)``: the process is ending and the ledgers are about to be closed (local measurement
   registers "stop the recorded runs still open, as incomplete" here when its first recorded run starts).
   The ledger runs these hooks (``run_exit_hooks()``) from its exit handlers (``atexit`` and, in a
   ``multiprocessing`` child made by fork, a multiprocessing finalizer) before it closes, so entries
-  published by the hooks are written. They also run from ``atexit`` when no ledger exists (exporters).
+  published by the hooks are written. Once a hook is registered they also run from ``atexit`` when no ledger
+  exists (exporters).
 
 Nothing here imports the catalogue, the ledger or the instrumentation at import time.
 """
@@ -38,7 +38,6 @@ LedgerSetting = str | os.PathLike[str] | bool | None
 _lock = threading.Lock()
 _estimator: Estimator | None = None
 _settings: Settings | None = None  # resolved once (as the estimator's are) until reset()
-_reset_hooks: list[Callable[[], None]] = []
 
 
 # -- the default estimator ----------------------------------------------------------------------------------
@@ -96,20 +95,12 @@ def current_settings() -> Settings:
     return s
 
 
-def on_reset(hook: Callable[[], None]) -> None:
-    """Call ``hook()`` whenever the settings in force may have changed (``reset()``, ``configure()``)."""
-    if hook not in _reset_hooks:
-        _reset_hooks.append(hook)
-
-
 def reset() -> None:
     """Forget the default estimator and the settings, so settings and config files are read again on next
     use."""
     global _settings  # noqa: PLW0603
     set_default_estimator(None)
     _settings = None
-    for hook in list(_reset_hooks):
-        hook()
 
 
 # -- the instrumentation runtime -----------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def parse_endpoints(
     """
     out: list[Endpoint] = []
     for url, table in (raw or {}).items():
-        label = redact_url(url) if isinstance(url, str) else None
+        label = (redact_url(url) or "<a URL that cannot be parsed>") if isinstance(url, str) else None
         where = f"{origin}: endpoints[{(label or url)!r}]"  # never the credentials of the key
         if not isinstance(url, str) or not url.strip():
             raise ConfigError(f"{where}: the key must be a base URL such as 'http://localhost:8000/v1'")
@@ -89,7 +89,7 @@ def parse_endpoints(
             raise ConfigError(
                 f"{where}: {exc}; write a number (pue = 1.3) or a [low, high] range (pue = [1.2, 1.4])"
             ) from None
-        ep = Endpoint(url=normalize_url(url), label=label or normalize_url(url), **kw)
+        ep = Endpoint(url=normalize_url(url), label=label or "", **kw)
         if catalog is not None and (ep.zone or ep.gpu or ep.datacenter):
             check_endpoint(ep, catalog(), where)
         out.append(ep)

@@ -8,9 +8,10 @@ created, never at import) runs the process's exit hooks (``_state.before_exit``)
 and opens its own on its first write.
 
 The file is opened (validated, created or migrated: :class:`~aifootprint.ledger.store.Store`) when the
-ledger is created, so that a ledger the user named fails at once and clearly; or, for ``lazy=True`` (the
-process-wide ledger a measurement creates), by the first write, on the writer thread: creating such a ledger
-imports neither SQLite nor the schema, and a file that cannot be used is logged once, never raised.
+ledger is created, so that a ledger the user named fails at once and clearly; or, for ``lazy=True``, by the
+writer thread (at its first write, or at once after ``open_soon()``: the process-wide ledger a measurement
+creates): creating such a ledger imports neither SQLite nor the schema, and a file that cannot be used is
+logged once, never raised; the ledger then drops its entries and its thread ends.
 
 Nothing is dropped while the file can be written: when the queue outgrows ``max_pending`` the recording
 thread writes a batch itself. Only if the file cannot be written at all (disk full, permissions) are the
@@ -485,7 +486,7 @@ def ledger_path(setting: _state.LedgerSetting = None) -> Path | None:
         settings = _state.current_settings()
         if settings.ledger is None:
             return default_path()
-        if settings.ledger.lower() in OFF:
+        if settings.ledger.strip().lower() in OFF:
             return None
         path = Path(settings.ledger).expanduser()
         origin = settings.provenance.get("ledger", "")

@@ -143,7 +143,7 @@ class Accumulator:
 ValueRow = tuple[float, ...]
 
 
-def share_values(impacts: Impacts) -> tuple[ValueRow, ValueRow]:
+def share_rows(impacts: Impacts) -> tuple[ValueRow, ValueRow]:
     """(usage, embodied): one share of the impact vector each, per indicator (energy, gwp, adpe, pe, water)
     low, value, high (aifootprint._layout.share_entries() names every position)."""
     v = impacts._v()  # the impact vector
@@ -157,7 +157,7 @@ def entry_values(entry: Entry, where: str) -> tuple[tuple[ValueRow, ValueRow] | 
     if imp is None:
         return None, entry.error or ""
     try:
-        return share_values(imp), ""
+        return share_rows(imp), ""
     except Exception:
         log_once((where, "impacts"), "aifootprint: computing impacts for %s failed", where, exc_info=True)
         return None, "estimation-failed"
