@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import ConfigError, InputError
 
@@ -27,9 +27,14 @@ OVERLAY_KEYS = ("models", "datacenters", "zones", "endpoints", "market")
 ENV_PREFIX = "AIFOOTPRINT_"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Resolved settings. ``provenance[key]`` says where each value came from."""
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
+
+
+class Settings(NamedTuple):
+    """Resolved settings (immutable). ``provenance[key]`` says where each value came from.
+
+    A NamedTuple rather than a frozen dataclass: a measurement's first start reads the settings, and creating
+    this class costs about 0.1 ms where the dataclass cost 1 ms."""
 
     zone: str | None = None
     boundary: str = "datacenter"
@@ -37,8 +42,8 @@ class Settings:
     batch_size: Bounds | None = None
     ledger: str | None = None  # a path, or "off"; None: the user data directory
     config_path: Path | None = None
-    overlays: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    provenance: Mapping[str, str] = field(default_factory=dict)
+    overlays: Mapping[str, Mapping[str, Any]] = _NOTHING
+    provenance: Mapping[str, str] = _NOTHING
 
     @classmethod
     def resolve(
