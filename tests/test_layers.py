@@ -14,7 +14,7 @@ import aifootprint
 PACKAGE = Path(aifootprint.__file__).parent
 
 #: The parts, bottom up; a part may import itself and the parts listed for it, nothing else.
-CORE = frozenset({"errors", "_version", "_log", "_layout", "_interval", "_values", "_labels"})
+CORE = frozenset({"errors", "_version", "_log", "_layout", "_interval", "_values", "_call", "_labels"})
 ESTIMATION = frozenset({"_settings", "_state", "_estimator", "_api", "_batch", "_energy", "_format"})
 ALLOWED: dict[str, frozenset[str]] = {
     **{m: CORE for m in CORE},

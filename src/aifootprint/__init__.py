@@ -39,7 +39,7 @@ _EXPORTS: dict[str, str] = {
     "ImpactSet": "._values",
     "Quantity": "._values",
     "Factor": "._values",
-    "TokenUsage": "._values",
+    "TokenUsage": "._call",
     "Interval": "._interval",
     # instrumented SDK calls
     "instrument": ".instrumentation",
@@ -47,7 +47,7 @@ _EXPORTS: dict[str, str] = {
     "impacts_of": ".instrumentation",
     "record_of": ".instrumentation",
     "add_listener": ".instrumentation",
-    "CallRecord": "._values",
+    "CallRecord": "._call",
     "Runtime": ".instrumentation.runtime",
     "labels": "._labels",
     # the ledger and live telemetry
@@ -91,18 +91,18 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only; must ma
     from ._api import register_zone as register_zone
     from ._api import zones as zones
     from ._batch import estimate_many as estimate_many
+    from ._call import CallRecord as CallRecord
+    from ._call import TokenUsage as TokenUsage
     from ._estimator import Estimator as Estimator
     from ._interval import Interval as Interval
     from ._labels import labels as labels
     from ._settings import Settings as Settings
     from ._state import reset as reset
-    from ._values import CallRecord as CallRecord
     from ._values import Factor as Factor
     from ._values import Impacts as Impacts
     from ._values import ImpactSet as ImpactSet
     from ._values import Model as Model
     from ._values import Quantity as Quantity
-    from ._values import TokenUsage as TokenUsage
     from .errors import AifootprintError as AifootprintError
     from .errors import ConfigError as ConfigError
     from .errors import ImpactsUnavailableError as ImpactsUnavailableError

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._values import CallRecord, Impacts, TokenUsage
+from .._call import CallRecord, TokenUsage
+from .._values import Impacts
 from ..errors import ERROR_CODES, AifootprintError, ImpactsUnavailableError
 from . import attach
 from .registry import current, instrument, instrumented, uninstrument

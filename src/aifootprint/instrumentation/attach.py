@@ -15,7 +15,7 @@ import weakref
 from collections import OrderedDict
 from typing import Any
 
-from .._values import CallRecord
+from .._call import CallRecord
 
 _STRONG_MAX = 1024  # objects without weakref support (dicts) kept for impacts_of(); oldest dropped
 

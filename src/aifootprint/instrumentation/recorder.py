@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from .._call import CallRecord, TokenUsage
 from .._labels import LABELS
-from .._values import CallRecord, TokenUsage
 from ..ledger.entry import redact_url
 from ..providers._base import Adapter, Observed, Request, WrapSpec, tokens_from_chars
 from . import attach

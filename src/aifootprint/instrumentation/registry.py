@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import _state
+from .._call import CallRecord
 from .._log import log_once
-from .._values import CallRecord
 from ..errors import ConfigError
 from ..ledger import hub
 from ..ledger.entry import Entry

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import _state
+from .._call import CallRecord, TokenUsage
 from .._interval import Bounds, parse_range
 from .._log import log_once, logger
-from .._values import CallRecord, TokenUsage
 from ..errors import AifootprintError, ConfigError
 from ..ledger.entry import redact_url
 from ..providers._base import Request

@@ -16,7 +16,7 @@ from typing import Any
 
 import wrapt
 
-from .._values import CallRecord
+from .._call import CallRecord
 from . import attach
 from .context import ACTIVE
 from .recorder import Recorder

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 from .._labels import EMPTY
 
 if TYPE_CHECKING:
-    from .._values import CallRecord, Impacts, TokenUsage
+    from .._call import CallRecord, TokenUsage
+    from .._values import Impacts
 
 Kind = Literal["api", "local"]
 EnergyMethod = Literal["estimated", "measured", "mixed"]
