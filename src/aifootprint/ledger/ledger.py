@@ -40,6 +40,8 @@ from . import hub
 from .entry import Entry
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from . import schema
     from .store import Store
 
@@ -219,7 +221,8 @@ class Ledger:
                 schema.evaluate_pending(batch)
             except Exception:  # then each entry's impacts are computed alone, in _row
                 log_once(("ledger-batch",), "aifootprint: batch evaluation failed", exc_info=True)
-            pairs = [(e, r) for e in batch if (r := self._row(e, ctx)) is not None]
+            row_of = schema.row_of
+            pairs = [(e, r) for e in batch if (r := self._row(e, ctx, row_of)) is not None]
             self.dropped += n - len(pairs)
             try:
                 store.write([r for _, r in pairs])
@@ -325,15 +328,17 @@ class Ledger:
             ctx = self._ctx = row_context(cat)
         return ctx
 
-    def _row(self, e: Entry, ctx: schema.RowContext) -> tuple[Any, ...] | None:
-        from . import schema
-
+    def _row(
+        self, e: Entry, ctx: schema.RowContext, row_of: Callable[..., tuple[Any, ...]]
+    ) -> tuple[Any, ...] | None:
+        """``row_of(e, ctx)`` (``schema.row_of``, passed in: no import statement per entry), or the row
+        without impacts when they fail to compute, or ``None`` for a malformed entry."""
         try:
-            return schema.row_of(e, ctx)
+            return row_of(e, ctx)
         except Exception:  # impacts that fail to compute: keep the entry, without impacts
             log_once(("ledger-row",), "aifootprint: an entry's impacts could not be computed", exc_info=True)
         try:
-            return schema.row_of(e, ctx, failed=True)  # the entry (and its call's record) left as they are
+            return row_of(e, ctx, failed=True)  # the entry (and its call's record) is left as it is
         except Exception:  # a malformed entry: dropped (counted), never blocking the others
             log_once(("ledger-bad-entry",), "aifootprint: a malformed entry was dropped", exc_info=True)
             return None
